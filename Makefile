@@ -1,0 +1,40 @@
+# The two commands of the README: `make run` and `make test`. Everything else is what they need.
+# python3 is picked by pyenv from .python-version (3.12); set PYTHON to use another interpreter.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup system-packages migrate demo lint messages
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+# Chromium and CJK fonts for the browser tests, from Debian's packages (needs root or sudo).
+system-packages:
+	bash scripts/system-packages.sh
+
+migrate: setup
+	$(PY) manage.py migrate --no-input
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+run: demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup system-packages
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+# Refresh the Chinese catalogue after adding strings (needs gettext), then translate and compile.
+messages: setup
+	cd claims && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete && ../$(PY) ../manage.py compilemessages -l zh_Hans

@@ -1,0 +1,43 @@
+"""Who is who on the desk, from the permissions the groups carry.
+
+The groups `Reviewers` and `Editors` are made by a data migration with the
+permissions below; the code asks for permissions, so a superuser counts as an
+editor and a group can be renamed without breaking anything.
+"""
+
+REVIEWERS = "Reviewers"
+EDITORS = "Editors"
+
+REVIEWER_PERMS = [
+    "claims.view_essay",
+    "claims.view_claim",
+    "claims.change_claim",
+    "claims.research_claim",
+    "claims.view_source",
+    "claims.add_source",
+    "claims.view_note",
+    "claims.add_note",
+    "claims.view_claimevent",
+    "claims.view_publication",
+]
+EDITOR_PERMS = REVIEWER_PERMS + [
+    "claims.add_essay",
+    "claims.change_essay",
+    "claims.import_essay",
+    "claims.publish_essay",
+    "claims.add_claim",
+    "claims.assign_claim",
+    "claims.approve_claim",
+    "claims.dismiss_claim",
+    "claims.delete_source",
+    "claims.add_publication",
+]
+
+
+def is_editor(user):
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm("claims.approve_claim"))
+
+
+def is_reviewer(user):
+    """Anyone on the desk: reviewers and editors both research claims."""
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm("claims.research_claim"))
