@@ -41,3 +41,17 @@ def is_editor(user):
 def is_reviewer(user):
     """Anyone on the desk: reviewers and editors both research claims."""
     return bool(user and user.is_authenticated and user.is_active and user.has_perm("claims.research_claim"))
+
+
+def ensure_groups(apps):
+    """Create the two groups with their permissions; `apps` may be a migration's historical registry."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, perms in ((REVIEWERS, REVIEWER_PERMS), (EDITORS, EDITOR_PERMS)):
+        group, _ = Group.objects.get_or_create(name=name)
+        codenames = [p.split(".", 1)[1] for p in perms]
+        found = list(Permission.objects.filter(content_type__app_label="claims", codename__in=codenames))
+        missing = set(codenames) - {p.codename for p in found}
+        if missing:
+            raise RuntimeError(f"Permissions missing for group {name}: {sorted(missing)}")
+        group.permissions.set(found)

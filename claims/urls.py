@@ -1,12 +1,12 @@
 from django.urls import path
 
-from . import dashboard, public, views
+from . import dashboard, import_views, public, views
 
 urlpatterns = [
     # Home: the dashboard for the desk, the published essays for readers.
     path("", views.home, name="home"),
     # Essays and claims (claims/views.py).
-    path("essays/import/", views.essay_import, name="essay_import"),
+    path("essays/import/", import_views.essay_import, name="essay_import"),
     path("essays/<slug:slug>/", views.essay_detail, name="essay"),
     path("essays/<slug:slug>/claims/new/", views.claim_create, name="claim_create"),
     path("claims/<int:pk>/", views.claim_detail, name="claim"),

@@ -280,6 +280,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set that several fields share.
+    "ENUM_NAME_OVERRIDES": {"ClaimStatusEnum": "claims.models.Status", "WorkflowActionEnum": "claims.workflow.CLAIM_ACTIONS"},
 }
 
 LOGGING = {

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
@@ -18,6 +19,9 @@ ESSAY_TEXT = (
     "在我看来，这是一个好问题😀。"
     "根据SemiAnalysis，这些芯片总共达到了5万个。"
 )
+
+# Hashing a password properly takes a good part of a second; tests make hundreds of users.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 PINNED_NOW = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
 

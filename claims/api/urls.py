@@ -1,7 +1,21 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
+
+from . import views
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("docs/", views.SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The JSON API, version 1 (claims/api/views.py).
+    path("v1/auth/token/", views.TokenView.as_view(), name="api_token"),
+    path("v1/essays/", views.EssayListView.as_view(), name="api_essays"),
+    path("v1/essays/<slug:slug>/", views.EssayDetailView.as_view(), name="api_essay"),
+    path("v1/essays/<slug:slug>/publish/", views.EssayPublishView.as_view(), name="api_essay_publish"),
+    path("v1/essays/<slug:slug>/claimreview/", views.EssayClaimReviewView.as_view(), name="api_essay_claimreview"),
+    path("v1/claims/", views.ClaimListView.as_view(), name="api_claims"),
+    path("v1/claims/<int:pk>/", views.ClaimDetailView.as_view(), name="api_claim"),
+    path("v1/claims/<int:pk>/transitions/", views.ClaimTransitionView.as_view(), name="api_claim_transitions"),
+    path("v1/claims/<int:pk>/sources/", views.ClaimSourcesView.as_view(), name="api_claim_sources"),
+    path("v1/claims/<int:pk>/notes/", views.ClaimNotesView.as_view(), name="api_claim_notes"),
+    path("v1/claims/<int:pk>/history/", views.ClaimHistoryView.as_view(), name="api_claim_history"),
 ]

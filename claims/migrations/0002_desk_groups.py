@@ -3,7 +3,7 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from claims.roles import EDITOR_PERMS, EDITORS, REVIEWER_PERMS, REVIEWERS
+from claims.roles import EDITORS, REVIEWERS, ensure_groups
 
 
 def make_groups(apps, schema_editor):
@@ -12,16 +12,7 @@ def make_groups(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, perms in ((REVIEWERS, REVIEWER_PERMS), (EDITORS, EDITOR_PERMS)):
-        group, _ = Group.objects.get_or_create(name=name)
-        codenames = [p.split(".", 1)[1] for p in perms]
-        found = list(Permission.objects.filter(content_type__app_label="claims", codename__in=codenames))
-        missing = set(codenames) - {p.codename for p in found}
-        if missing:
-            raise RuntimeError(f"Permissions missing for group {name}: {sorted(missing)}")
-        group.permissions.set(found)
+    ensure_groups(apps)
 
 
 def remove_groups(apps, schema_editor):

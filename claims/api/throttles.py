@@ -1,0 +1,31 @@
+"""Token creation is throttled per username and per address, so that it cannot be used to guess passwords.
+
+Rates are REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["token_user"] and ["token_ip"]
+(5 and 20 a minute unless TOKEN_THROTTLE_USER / TOKEN_THROTTLE_IP say otherwise).
+Every attempt counts, successful or not.
+"""
+
+import hashlib
+
+from rest_framework.throttling import SimpleRateThrottle
+
+
+class TokenUserThrottle(SimpleRateThrottle):
+    scope = "token_user"
+
+    def get_cache_key(self, request, view):
+        data = request.data
+        username = data.get("username") if hasattr(data, "get") else None
+        if not isinstance(username, str) or not username:
+            # Nothing to guess with; the address throttle still counts the attempt.
+            return None
+        # Usernames are user input: hash them into a cache-safe key; one key for every spelling in case.
+        digest = hashlib.sha256(username.casefold().encode("utf-8", "surrogatepass")).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": digest}
+
+
+class TokenAddressThrottle(SimpleRateThrottle):
+    scope = "token_ip"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

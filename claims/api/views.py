@@ -1,0 +1,484 @@
+"""The JSON API: the desk's workflow for integrators.
+
+Each view checks who is calling, reads and shapes the input with a
+serializer, and hands the change to claims/workflow.py (or the importer,
+or the publisher), so the API follows exactly the rules of the HTML pages.
+Refusals come back as the bodies described in claims/api/errors.py.
+"""
+
+from django.contrib.auth import authenticate
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularSwaggerView
+from rest_framework import generics, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from claims import workflow
+from claims.importing import import_essay
+from claims.models import Claim, ClaimEvent, Essay, Note, Publication, Source, Status
+from claims.publishing import claimreview_jsonld, publish_essay
+
+from . import serializers as s
+from .filters import ClaimFilter
+from .permissions import IsDeskMember, IsEditorToWrite
+from .throttles import TokenAddressThrottle, TokenUserThrottle
+
+BIGINT_MAX = 2**63 - 1
+
+ERROR_TEXT = {
+    400: gettext_lazy("Bad input, or a workflow guard not met: `errors` names the fields or guards, in words."),
+    401: gettext_lazy("Not signed in: send `Authorization: Token <key>` or a session cookie."),
+    403: gettext_lazy("Signed in, but your role does not allow this."),
+    404: gettext_lazy("No such essay, claim or page."),
+    409: gettext_lazy("Conflict: the version you sent is stale or the state changed; `current_status` and `current_version` say what it is now."),
+    429: gettext_lazy("Too many attempts; wait the number of seconds in Retry-After."),
+}
+
+
+def errors(*codes):
+    return {code: OpenApiResponse(s.ErrorSerializer, description=ERROR_TEXT[code]) for code in codes}
+
+
+CLAIM_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description=gettext_lazy("The claim's id."))
+ESSAY_SLUG = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH, description=gettext_lazy("The essay's slug."), pattern=r"^[-a-zA-Z0-9_]+$")
+
+
+class DeskAPIView(APIView):
+    # Token first, so that an anonymous caller is told 401 with `WWW-Authenticate: Token`.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated, IsDeskMember]
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+
+
+class DeskListView(DeskAPIView, generics.GenericAPIView):
+    def list_response(self, queryset, serializer_class):
+        page = self.paginate_queryset(self.filter_queryset(queryset))
+        return self.get_paginated_response(serializer_class(page, many=True, context=self.get_serializer_context()).data)
+
+
+def _get_claim(pk, queryset=None):
+    """The claim or 404; an id beyond any stored one is unknown, not an error."""
+    if not 0 < pk <= BIGINT_MAX:
+        raise Http404
+    return get_object_or_404(queryset if queryset is not None else Claim.objects.select_related("assignee"), pk=pk)
+
+
+def _essay_with_counts(slug):
+    essay = get_object_or_404(Essay.objects.select_related("imported_by"), slug=slug)
+    essay.status_counts = Claim.objects.filter(essay=essay).aggregate(**_count_by_status())
+    essay.latest_publication = Publication.objects.filter(essay=essay).select_related("published_by").order_by("-number").first()
+    return essay
+
+
+def _count_by_status(prefix=""):
+    return {f"n_{value}": Count(f"{prefix}id", filter=Q(**{f"{prefix}status": value})) for value in Status.values}
+
+
+class VersionRequiredSchema(AutoSchema):
+    """A PATCH body here is not DRF's all-optional partial: it must carry `version`, so describe the full serializer."""
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        method, self.method = self.method, "POST"
+        try:
+            return super()._get_request_for_media_type(serializer, direction)
+        finally:
+            self.method = method
+
+
+# --- Essays ---------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["essays"],
+        summary=gettext_lazy("List essays"),
+        description=gettext_lazy("Every essay, newest import first, with the number of claims in each status."),
+        responses={200: s.EssaySerializer(many=True), **errors(401, 403, 404)},
+    ),
+    post=extend_schema(
+        tags=["essays"],
+        summary=gettext_lazy("Import an essay"),
+        description=gettext_lazy("Editors only. Stores the text exactly as sent and proposes its check-worthy claims."),
+        request=s.EssayImportSerializer,
+        responses={201: s.EssayDetailSerializer, **errors(400, 401, 403)},
+    ),
+)
+class EssayListView(DeskListView):
+    permission_classes = [IsAuthenticated, IsDeskMember, IsEditorToWrite]
+    serializer_class = s.EssaySerializer
+
+    def get_queryset(self):
+        return Essay.objects.select_related("imported_by").annotate(**_count_by_status("claims__")).order_by("-imported_at", "-id")
+
+    def get(self, request):
+        essays = self.paginate_queryset(self.get_queryset())
+        for essay in essays:
+            essay.status_counts = {f"n_{value}": getattr(essay, f"n_{value}") for value in Status.values}
+        return self.get_paginated_response(s.EssaySerializer(essays, many=True).data)
+
+    def post(self, request):
+        serializer = s.EssayImportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        essay = import_essay(
+            title=data["title"],
+            text=data["text"],
+            language=data.get("language"),
+            slug=data.get("slug") or None,
+            author=data.get("author", ""),
+            url=data.get("url", ""),
+            published_on=data.get("published_on"),
+            user=request.user,
+        )
+        return Response(s.EssayDetailSerializer(_essay_with_counts(essay.slug)).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    tags=["essays"],
+    summary=gettext_lazy("One essay"),
+    description=gettext_lazy("The essay with its full text, the number of its claims in each status and its latest publication."),
+    parameters=[ESSAY_SLUG],
+    responses={200: s.EssayDetailSerializer, **errors(401, 403, 404)},
+)
+class EssayDetailView(DeskAPIView):
+    def get(self, request, slug):
+        return Response(s.EssayDetailSerializer(_essay_with_counts(slug)).data)
+
+
+@extend_schema(
+    tags=["essays"],
+    summary=gettext_lazy("Publish an essay"),
+    description=gettext_lazy("Editors only. Publishes every approved claim of the essay at once as a new numbered publication."),
+    parameters=[ESSAY_SLUG],
+    request=None,
+    responses={201: s.PublicationSerializer, **errors(400, 401, 403, 404, 409)},
+)
+class EssayPublishView(DeskAPIView):
+    permission_classes = [IsAuthenticated, IsDeskMember, IsEditorToWrite]
+
+    def post(self, request, slug):
+        essay = get_object_or_404(Essay, slug=slug)
+        publication = publish_essay(essay, request.user)
+        return Response(s.PublicationSerializer(publication).data, status=status.HTTP_201_CREATED)
+
+
+_PARTY = {"type": "object", "properties": {"@type": {"type": "string", "enum": ["Person", "Organization"]}, "name": {"type": "string"}}}
+_WORK = {
+    "type": "object",
+    "properties": {
+        "@type": {"type": "string"},
+        "headline": {"type": "string"},
+        "url": {"type": "string"},
+        "author": _PARTY,
+        "datePublished": {"type": "string"},
+    },
+}
+CLAIMREVIEW_SCHEMA = {
+    "type": "array",
+    "description": "One schema.org ClaimReview per published claim.",
+    "items": {
+        "type": "object",
+        "required": ["@context", "@type", "url", "claimReviewed", "reviewRating", "author", "datePublished", "itemReviewed"],
+        "properties": {
+            "@context": {"type": "string", "example": "https://schema.org"},
+            "@type": {"type": "string", "enum": ["ClaimReview"]},
+            "url": {"type": "string", "description": "The public page, with an anchor to the claim."},
+            "claimReviewed": {"type": "string"},
+            "reviewRating": {
+                "type": "object",
+                "required": ["@type", "alternateName"],
+                "properties": {
+                    "@type": {"type": "string", "enum": ["Rating"]},
+                    "alternateName": {"type": "string"},
+                    "ratingValue": {"type": "integer", "minimum": 1, "maximum": 5},
+                    "bestRating": {"type": "integer"},
+                    "worstRating": {"type": "integer"},
+                },
+            },
+            "author": {"type": "object", "properties": {"@type": {"type": "string"}, "name": {"type": "string"}, "url": {"type": "string"}}},
+            "datePublished": {"type": "string"},
+            "dateModified": {"type": "string"},
+            "itemReviewed": {
+                "type": "object",
+                "properties": {
+                    "@type": {"type": "string", "enum": ["Claim"]},
+                    "author": _PARTY,
+                    "datePublished": {"type": "string"},
+                    "appearance": _WORK,
+                    "firstAppearance": _WORK,
+                },
+            },
+        },
+    },
+}
+
+
+@extend_schema(
+    tags=["essays"],
+    summary=gettext_lazy("ClaimReview of the latest publication"),
+    description=gettext_lazy("Public, no sign-in. The schema.org ClaimReview JSON-LD of the essay's latest publication, one ClaimReview per claim."),
+    parameters=[ESSAY_SLUG],
+    auth=[],
+    responses={200: OpenApiResponse(CLAIMREVIEW_SCHEMA, description=gettext_lazy("JSON-LD")), **errors(404)},
+)
+class EssayClaimReviewView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer]
+
+    def get(self, request, slug):
+        publication = Publication.objects.filter(essay__slug=slug).select_related("essay", "published_by").order_by("-number").first()
+        if publication is None:
+            raise Http404(_("This essay has no publication yet."))
+        return Response(claimreview_jsonld(publication, request))
+
+
+# --- Claims ---------------------------------------------------------------------------------------
+
+
+def _claims():
+    # The essay's slug, not the essay: a claim list must not drag the essay text along per row.
+    return Claim.objects.select_related("assignee").annotate(essay_slug=F("essay__slug"))
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["claims"],
+        summary=gettext_lazy("List claims"),
+        description=gettext_lazy("Claims in essay order, filtered by essay, status, assignee, claim type and verdict."),
+        responses={200: s.ClaimSerializer(many=True), **errors(400, 401, 403, 404)},
+    ),
+    post=extend_schema(
+        tags=["claims"],
+        summary=gettext_lazy("Create a claim"),
+        description=gettext_lazy("Editors only. A claim at exactly the essay text between `start` and `end` (code points)."),
+        request=s.ClaimCreateSerializer,
+        responses={201: s.ClaimSerializer, **errors(400, 401, 403)},
+    ),
+)
+class ClaimListView(DeskListView):
+    permission_classes = [IsAuthenticated, IsDeskMember, IsEditorToWrite]
+    serializer_class = s.ClaimSerializer
+    filterset_class = ClaimFilter
+
+    def get_queryset(self):
+        return _claims()
+
+    def get(self, request):
+        return self.list_response(self.get_queryset(), s.ClaimSerializer)
+
+    def post(self, request):
+        serializer = s.ClaimCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        essay = Essay.objects.filter(slug=data.pop("essay")).first()
+        if essay is None:
+            raise ValidationError({"essay": [_("There is no essay with this slug.")]})
+        claim = workflow.create_claim(essay, request.user, data.pop("start"), data.pop("end"), **data)
+        claim = _claims().get(pk=claim.pk)
+        return Response(self.get_serializer(claim).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["claims"],
+        summary=gettext_lazy("One claim"),
+        parameters=[CLAIM_ID],
+        responses={200: s.ClaimSerializer, **errors(401, 403, 404)},
+    ),
+    patch=extend_schema(
+        tags=["claims"],
+        summary=gettext_lazy("Edit a claim"),
+        description=gettext_lazy(
+            "Send the `version` you read and the fields to change. A stale version is refused with 409 and nothing is stored. "
+            "Changing the verdict or its explanation of a claim in review or approved sends it back to research. "
+            "`assignee` (a username, or null) is for editors."
+        ),
+        parameters=[CLAIM_ID],
+        request=s.ClaimEditSerializer,
+        responses={200: s.ClaimSerializer, **errors(400, 401, 403, 404, 409)},
+    ),
+)
+class ClaimDetailView(DeskAPIView):
+    schema = VersionRequiredSchema()
+
+    def get(self, request, pk):
+        claim = _get_claim(pk, _claims())
+        return Response(s.ClaimSerializer(claim, context={"request": request}).data)
+
+    def patch(self, request, pk):
+        claim = _get_claim(pk)
+        serializer = s.ClaimEditSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        version = changes.pop("version")
+        workflow.edit(claim, request.user, changes, version)
+        return Response(s.ClaimSerializer(_claims().get(pk=claim.pk), context={"request": request}).data)
+
+
+@extend_schema(
+    tags=["claims"],
+    summary=gettext_lazy("Take a workflow action"),
+    description=gettext_lazy(
+        "start, submit, approve, return, dismiss or reopen, as the workflow table allows your role; "
+        "return, dismiss and reopen need a comment. Publishing is done for a whole essay (POST /api/v1/essays/{slug}/publish/)."
+    ),
+    parameters=[CLAIM_ID],
+    request=s.TransitionSerializer,
+    responses={200: s.ClaimSerializer, **errors(400, 401, 403, 404, 409)},
+)
+class ClaimTransitionView(DeskAPIView):
+    def post(self, request, pk):
+        claim = _get_claim(pk)
+        serializer = s.TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        workflow.transition(claim, data["action"], request.user, comment=data.get("comment", ""), version=data.get("version"))
+        return Response(s.ClaimSerializer(_claims().get(pk=claim.pk), context={"request": request}).data)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["claims"],
+        summary=gettext_lazy("A claim's sources"),
+        parameters=[CLAIM_ID],
+        responses={200: s.SourceSerializer(many=True), **errors(401, 403, 404)},
+    ),
+    post=extend_schema(
+        tags=["claims"],
+        summary=gettext_lazy("Attach a source"),
+        description=gettext_lazy(
+            "The assignee or an editor. Adding evidence to a claim in review or approved sends it back to research. "
+            "The answer carries the claim's new status and version."
+        ),
+        parameters=[CLAIM_ID],
+        request=s.SourceCreateSerializer,
+        responses={201: s.SourceCreatedSerializer, **errors(400, 401, 403, 404, 409)},
+    ),
+)
+class ClaimSourcesView(DeskListView):
+    serializer_class = s.SourceSerializer
+    filter_backends = []
+
+    def get(self, request, pk):
+        claim = _get_claim(pk)
+        return self.list_response(Source.objects.filter(claim=claim).select_related("added_by").order_by("added_at", "id"), s.SourceSerializer)
+
+    def post(self, request, pk):
+        claim = _get_claim(pk)
+        serializer = s.SourceCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        version = fields.pop("version", None)
+        source = workflow.add_source(claim, request.user, version=version, **fields)
+        return Response(s.SourceCreatedSerializer(source).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["claims"],
+        summary=gettext_lazy("A claim's notes"),
+        parameters=[CLAIM_ID],
+        responses={200: s.NoteSerializer(many=True), **errors(401, 403, 404)},
+    ),
+    post=extend_schema(
+        tags=["claims"],
+        summary=gettext_lazy("Add a note"),
+        description=gettext_lazy("Anyone on the desk. Notes are append-only and do not change the claim's version."),
+        parameters=[CLAIM_ID],
+        request=s.NoteCreateSerializer,
+        responses={201: s.NoteSerializer, **errors(400, 401, 403, 404)},
+    ),
+)
+class ClaimNotesView(DeskListView):
+    serializer_class = s.NoteSerializer
+    filter_backends = []
+
+    def get(self, request, pk):
+        claim = _get_claim(pk)
+        return self.list_response(Note.objects.filter(claim=claim).select_related("author").order_by("created_at", "id"), s.NoteSerializer)
+
+    def post(self, request, pk):
+        claim = _get_claim(pk)
+        serializer = s.NoteCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        note = workflow.add_note(claim, request.user, serializer.validated_data["text"])
+        return Response(s.NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    tags=["claims"],
+    summary=gettext_lazy("A claim's history"),
+    description=gettext_lazy("The timeline, oldest first: every state change, edit, assignment, source and note, with who, when, what changed and why."),
+    parameters=[CLAIM_ID],
+    responses={200: s.ClaimEventSerializer(many=True), **errors(401, 403, 404)},
+)
+class ClaimHistoryView(DeskListView):
+    serializer_class = s.ClaimEventSerializer
+    filter_backends = []
+
+    def get(self, request, pk):
+        claim = _get_claim(pk)
+        return self.list_response(ClaimEvent.objects.filter(claim=claim).select_related("actor").order_by("at", "id"), s.ClaimEventSerializer)
+
+
+# --- Tokens ---------------------------------------------------------------------------------------
+
+
+@extend_schema(
+    tags=["auth"],
+    summary=gettext_lazy("Get a token"),
+    description=gettext_lazy(
+        "Exchange a username and password for the token to send as `Authorization: Token <token>`. "
+        "Attempts are limited per username and per address (by default 5 and 20 a minute); over the limit the answer is 429."
+    ),
+    auth=[],
+    request=s.TokenRequestSerializer,
+    responses={200: s.TokenSerializer, **errors(400, 429)},
+)
+class TokenView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [TokenUserThrottle, TokenAddressThrottle]
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+
+    def post(self, request):
+        serializer = s.TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(request._request, username=serializer.validated_data["username"], password=serializer.validated_data["password"])
+        if user is None:
+            raise ValidationError(
+                {"non_field_errors": [_("That username and password do not match. Both are case-sensitive; after several failed attempts, wait a minute.")]}
+            )
+        try:
+            with transaction.atomic():
+                token, _created = Token.objects.get_or_create(user=user)
+        except IntegrityError:
+            # Two sign-ins at once: the other one made the token.
+            token = Token.objects.get(user=user)
+        return Response({"token": token.key})
+
+
+# --- The browsable reference ------------------------------------------------------------------------
+
+
+class SwaggerView(SpectacularSwaggerView):
+    """Swagger UI from the sidecar's static files; its one inline script carries the CSP nonce."""
+
+    template_name = "api/swagger_ui.html"

@@ -1,0 +1,397 @@
+"""Where claims can sit: paragraphs without boilerplate, quotations, sentences, clauses.
+
+Every position here is a code point offset into the original essay text. Nothing is
+copied or rewritten, so each span can be sliced back out of the essay verbatim.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+import pysbd
+
+# Sentence ends for Chinese text (English goes through pysbd). An ASCII full stop only
+# counts before whitespace, so "3.5" and "H800s/A100" stay whole; "……" is left out on
+# purpose: Chinese writers use it for trailing off inside a sentence.
+ZH_SENTENCE_END = re.compile(r"[。！？!?]+|[.．](?=\s|$)")
+
+# Clause boundaries inside a Chinese sentence. A comma only splits before a word that
+# starts a new assertion (a turn, a conclusion, a condition, or a new speaker), because
+# splitting every comma would cut a subject from its predicate.
+ZH_CLAUSE_BREAK = re.compile(
+    r"[；;]|[：:]|——+|—|-{2,}"
+    r"|[，,](?=\s*(?:但是?|然而|不过|可是|因此|所以|因而|于是|如果|假如|倘若|要是|一旦|而且|并且|此外|另外|同时"
+    r"|根据|据(?!说|此|悉)"
+    r"|[^，,。；;：:“”\"]{0,12}?(?:表示|指出|透露|宣布|强调|声称|称(?![为之号赞作])))"
+    r")"
+)
+EN_CLAUSE_BREAK = re.compile(r";\s|:\s|\s[—–]\s")
+
+LINE = re.compile(r"[^\n\r\u2028\u2029]+")
+# A line made only of rule characters: "------", "====", "***", "———", box drawing.
+SEPARATOR_LINE = re.compile(r"^[\s\-=_*~#·•—–.。…\u2500-\u257f]*[\-=_*~#·•—–\u2500-\u257f]{3,}[\s\-=_*~#·•—–.。…\u2500-\u257f]*$")
+# Notices a site appends when it republishes an essay: never the author's claims.
+BOILERPLATE_LINE = re.compile(
+    r"^\s*[【\[(（]?\s*(?:"
+    r"版权声明|免责声明|版权所有|转载声明|本文(?:信息)?(?:版权|转载|来源|来自|经授权)|转载(?:请|自)|原文(?:链接|标题|地址)"
+    r"|来源\s*[:：]|责任编辑|(?:点击|长按|扫描|扫码)(?:关注|二维码|阅读原文)|关注(?:我们|公众号)"
+    r"|copyright\b|©|\(c\)\s|all rights reserved|this (?:article|story|essay|piece) (?:was|first|originally)"
+    r"|originally (?:published|appeared)|republished (?:from|with)|reprinted (?:from|with)|disclaimer\s*:"
+    r")",
+    re.IGNORECASE,
+)
+
+ZH_QUOTES = {"“": "”", "‘": "’", "「": "」", "『": "』", '"': '"'}
+# English uses ’ as an apostrophe, so single curly quotes cannot be paired reliably.
+EN_QUOTES = {"“": "”", '"': '"'}
+BRACKETS = {"(": ")", "（": "）", "[": "]", "【": "】", "《": "》", "〈": "〉"}
+
+SPEECH_VERB_BEFORE_ZH = re.compile(r"(?:说|称|表示|道|问|指出|强调|回应|坦言|写道|透露|宣布)[，,：:]?\s*$")
+SPEECH_VERB_BEFORE_EN = re.compile(
+    r"\b(?:said|says|say|told(?:\s+\w+)?|asked|added|wrote|writes|explained|recalled|replied|declared|insisted)\s*[,:]?\s*$",
+    re.IGNORECASE,
+)
+TAIL_ZH = re.compile(
+    r"[，,]?\s*(?:他|她|他们|她们|[^，,。；;！？!?“”]{1,12}?)(?:说道?|表示|称|补充道|写道|回忆道|坦言)\s*(?:[，,。；;！!？?]|$)"
+)
+TAIL_EN = re.compile(
+    r",?\s*(?:(?:said|says|added|asked|wrote|explained|recalled|replied|told)\b"
+    r"|(?:he|she|they|[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})\s+(?:said|says|added|wrote|explained|recalled)\b)"
+)
+
+OPENERS = "“‘「『(（[【《〈\"'"
+CLOSERS = "”’」』)）]】》〉"
+TERMINALS = "。！？!?.．"
+# Stripped from both ends of a span: spaces, invisible format marks (RTL/LTR marks,
+# zero-width spaces, BOM), control characters and separators that belong between clauses.
+_EDGE = " \t\r\n\f\v\x00-\x1f\x7f\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff,，、;；:：—–\\-…·・~～"
+LEAD_TRIM = re.compile(f"^[{_EDGE}{re.escape(CLOSERS)}{re.escape(TERMINALS)}\"']+")
+TRAIL_TRIM = re.compile(f"[{_EDGE}{re.escape('“‘「『(（[【《〈')}]+$")
+
+# Beyond this, pysbd's run time grows faster than linearly; the chunks are cut at a
+# likely sentence end so pysbd still sees whole sentences.
+PYSBD_CHUNK = 1500
+_EN_LIKELY_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+
+
+@dataclass(slots=True)
+class Quotation:
+    """A passage in quotation marks that reports someone's words (not a quoted term)."""
+
+    open: int  # offset of the opening mark
+    close: int  # offset of the closing mark
+    intro: int = -1  # index of the clause that introduces it ("梁文峰:", "he said,")
+    tail: int = -1  # index of the clause that attributes it afterwards ("..., said X")
+    speaker: str = ""
+
+
+@dataclass(slots=True)
+class Clause:
+    start: int
+    end: int
+    sentence: int  # running sentence number across the essay
+    role: str = "text"  # text | quote (inside a quotation) | intro | tail
+    quotation: int = -1  # index into Segmentation.quotations
+    after: str = "start"  # what separates it from the previous clause: start | semicolon | colon | dash | comma
+    features: object = None  # filled by the language module
+
+
+@dataclass(slots=True)
+class Segmentation:
+    clauses: list = field(default_factory=list)
+    quotations: list = field(default_factory=list)
+    quoted: bytearray = field(default_factory=bytearray)  # 1 at each character of a quoted term or nested quotation
+    blocks: list = field(default_factory=list)  # (start, end) of every paragraph kept
+
+
+def paragraphs(text, language):
+    """(start, end) of each paragraph, without separator lines and republication notices.
+
+    Lines are paragraphs, except that a long line without closing punctuation is joined
+    with the next one: that is a hard-wrapped sentence, not a heading.
+    """
+    blocks = []
+    current = None
+    for m in LINE.finditer(text):
+        line = m.group()
+        if not line.strip() or SEPARATOR_LINE.match(line) or BOILERPLATE_LINE.match(line):
+            current = None
+            continue
+        if current is not None and _is_wrapped(text[current[0] : current[1]], line, language):
+            current[1] = m.end()
+            continue
+        current = [m.start(), m.end()]
+        blocks.append(current)
+    return [tuple(b) for b in blocks]
+
+
+def _is_wrapped(previous, line, language):
+    tail = previous.rstrip()
+    if not tail or tail[-1] in TERMINALS + CLOSERS or len(tail) < (20 if language == "zh" else 40):
+        return False
+    head = line.lstrip()[:1]
+    if language == "zh":
+        return bool(head) and not head.isspace()
+    return head.islower() or head.isdigit()
+
+
+def pair_marks(text, start, end, table):
+    """Pairs (open, close, depth) of quotation marks or brackets in text[start:end].
+
+    Unclosed marks are ignored, so a stray quote cannot swallow the rest of the essay.
+    """
+    closers = {}
+    for o, c in table.items():
+        closers.setdefault(c, set()).add(o)
+    pattern = re.compile("[" + re.escape("".join(set(table) | set(table.values()))) + "]")
+    stack = []
+    pairs = []
+    for m in pattern.finditer(text, start, end):
+        ch = m.group()
+        pos = m.start()
+        if ch in table and table[ch] == ch:  # a straight quote opens or closes
+            if stack and stack[-1][0] == ch:
+                o = stack.pop()
+                pairs.append((o[1], pos, len(stack)))
+            else:
+                stack.append((ch, pos))
+            continue
+        if ch in table:
+            stack.append((ch, pos))
+            continue
+        openers = closers.get(ch, ())
+        for depth in range(len(stack) - 1, -1, -1):
+            if stack[depth][0] in openers:
+                pairs.append((stack[depth][1], pos, depth))
+                del stack[depth:]
+                break
+    pairs.sort()
+    return pairs
+
+
+def trim(text, start, end):
+    """Narrow [start, end) to its content: no surrounding spaces, marks or separators."""
+    if start >= end:
+        return start, start
+    piece = text[start:end]
+    m = LEAD_TRIM.match(piece)
+    lead = m.end() if m else 0
+    m = TRAIL_TRIM.search(piece, lead)
+    trail = m.start() if m else len(piece)
+    start, end = start + lead, start + max(lead, trail)
+    # A closing bracket or quote at the end with no opener inside is stray.
+    while end > start and text[end - 1] in CLOSERS and not _has_opener(text, start, end - 1, text[end - 1]):
+        end -= 1
+        while end > start and _EDGE_CHAR.match(text[end - 1]):
+            end -= 1
+    while end > start and text[start] in "“‘「『(（[【《〈" and not _has_closer(text, start + 1, end, text[start]):
+        start += 1
+        while start < end and _EDGE_CHAR.match(text[start]):
+            start += 1
+    return start, end
+
+
+_EDGE_CHAR = re.compile(f"[{_EDGE}]")
+_MATCH = {"”": "“", "’": "‘", "」": "「", "』": "『", ")": "(", "）": "（", "]": "[", "】": "【", "》": "《", "〉": "〈"}
+
+
+def _has_opener(text, start, end, closer):
+    return text.find(_MATCH.get(closer, closer), start, end) >= 0
+
+
+_CLOSER_OF = {v: k for k, v in _MATCH.items()}
+
+
+def _has_closer(text, start, end, opener):
+    return text.find(_CLOSER_OF.get(opener, opener), start, end) >= 0
+
+
+def has_content(text, start, end):
+    """True when the span holds at least one letter, digit or ideograph."""
+    for ch in text[start : min(end, start + 64)]:
+        if ch.isalnum():
+            return True
+    return end - start > 64 and any(ch.isalnum() for ch in text[start + 64 : end])
+
+
+def segment(text, language):
+    """Split the essay into clauses, each tagged with its role around quotations."""
+    seg = Segmentation(quoted=bytearray(len(text)))
+    sentence_no = 0
+    sentence_splitter = _zh_sentences if language == "zh" else _EnSentences()
+    quote_table = ZH_QUOTES if language == "zh" else EN_QUOTES
+    for b_start, b_end in paragraphs(text, language):
+        seg.blocks.append((b_start, b_end))
+        quote_pairs = pair_marks(text, b_start, b_end, quote_table)
+        protect = bytearray(b_end - b_start)  # 1 inside a quoted term or brackets: no clause break there
+        speech = []
+        for o, c, depth in quote_pairs:
+            if not depth and _is_speech(text, o, c, b_start, language):
+                speech.append((o, c))
+            elif not protect[o - b_start]:  # an enclosing pair already covers nested ones
+                # Words inside a quoted term or a quotation within a quotation are reported,
+                # not asserted: no clause break inside, and no stance read from them.
+                protect[o - b_start : c - b_start + 1] = b"\x01" * (c - o + 1)
+                seg.quoted[o : c + 1] = b"\x01" * (c - o + 1)
+        speech = _outermost(speech)
+        for o, c, depth in pair_marks(text, b_start, b_end, BRACKETS):
+            if not depth and not protect[o - b_start]:
+                protect[o - b_start : c - b_start + 1] = b"\x01" * (c - o + 1)
+
+        # The paragraph alternates: author's text, quotation, author's text, ...
+        cursor = b_start
+        pieces = []
+        for o, c in speech:
+            pieces.append((cursor, o, -1))
+            seg.quotations.append(Quotation(open=o, close=c))
+            pieces.append((o + 1, c, len(seg.quotations) - 1))
+            cursor = c + 1
+        pieces.append((cursor, b_end, -1))
+
+        for k, (p_start, p_end, q) in enumerate(pieces):
+            first = len(seg.clauses)
+            for s_start, s_end in sentence_splitter(text, p_start, p_end, protect, b_start):
+                sentence_no += 1
+                for c_start, c_end, after in _clauses(text, s_start, s_end, protect, b_start, language):
+                    c_start, c_end = trim(text, c_start, c_end)
+                    if c_end <= c_start or not has_content(text, c_start, c_end):
+                        continue
+                    seg.clauses.append(Clause(c_start, c_end, sentence_no, "quote" if q >= 0 else "text", q, after))
+            if q >= 0 or len(seg.clauses) == first:
+                continue
+            # The author's clause right after a quotation may attribute it ("..., said X");
+            # the one right before introduces it ("梁文峰:", "he said,").
+            if k > 0:
+                before_q = pieces[k - 1][2]
+                head = seg.clauses[first]
+                if not _crosses_sentence(text, p_start, head.start) and (TAIL_ZH if language == "zh" else TAIL_EN).match(text, head.start, head.end):
+                    head.role, head.quotation = "tail", before_q
+                    seg.quotations[before_q].tail = first
+            if k + 1 < len(pieces):
+                after_q = pieces[k + 1][2]
+                last = seg.clauses[-1]
+                if last.role == "text" and not _crosses_sentence(text, last.end - 1, p_end):
+                    last.role, last.quotation = "intro", after_q
+                    seg.quotations[after_q].intro = len(seg.clauses) - 1
+    return seg
+
+
+def _crosses_sentence(text, start, end):
+    return any(ch in TERMINALS for ch in text[start:end])
+
+
+def _outermost(spans):
+    out = []
+    for o, c in spans:
+        if out and o < out[-1][1]:
+            continue
+        out.append((o, c))
+    return out
+
+
+def _is_speech(text, o, c, block_start, language):
+    """A quotation reports speech when introduced or attributed like speech, or stands as its own sentence.
+
+    Short quoted terms inside a sentence ("技术转让与本土创新" 视角, the model "works best ...")
+    stay part of the author's sentence.
+    """
+    if c - o < 3 or not has_content(text, o + 1, c):
+        return False
+    before = text[max(block_start, o - 24) : o].rstrip()
+    if before.endswith((":", "：")):
+        return True
+    verb_before = SPEECH_VERB_BEFORE_ZH if language == "zh" else SPEECH_VERB_BEFORE_EN
+    if verb_before.search(before):
+        return True
+    after = text[c + 1 : c + 60]
+    if (TAIL_ZH if language == "zh" else TAIL_EN).match(after):
+        return True
+    standalone = not before or before[-1] in TERMINALS + CLOSERS + "\"'"
+    content = text[o + 1 : c]
+    if standalone:
+        head = content.lstrip()[:1]
+        return bool(head) and (head.isupper() or not head.isascii()) and len(content) >= 6
+    return any(ch in "。！？!?" for ch in content) and len(content) >= 20
+
+
+def _zh_sentences(text, start, end, protect, base):
+    cursor = start
+    for m in ZH_SENTENCE_END.finditer(text, start, end):
+        if protect[m.start() - base]:
+            continue
+        stop = m.end()
+        if stop > cursor:
+            yield cursor, stop
+        cursor = stop
+    if cursor < end:
+        yield cursor, end
+
+
+class _EnSentences:
+    """pysbd sentence boundaries, mapped back onto exact offsets."""
+
+    def __init__(self):
+        self.segmenter = pysbd.Segmenter(language="en", clean=False)
+
+    def __call__(self, text, start, end, protect, base):
+        for c_start, c_end in _chunks(text, start, end):
+            chunk = text[c_start:c_end]
+            try:
+                parts = self.segmenter.segment(chunk)
+            except Exception:  # pysbd is third-party; a failure must not lose the text
+                parts = [chunk]
+            cursor = 0
+            for part in parts:
+                part = part.strip()
+                if not part:
+                    continue
+                found = chunk.find(part, cursor)
+                if found < 0:
+                    # pysbd changed the text; keep the rest of the chunk as one sentence.
+                    break
+                if found > cursor and chunk[cursor:found].strip():
+                    yield c_start + cursor, c_start + found
+                yield c_start + found, c_start + found + len(part)
+                cursor = found + len(part)
+            if cursor < len(chunk) and chunk[cursor:].strip():
+                yield c_start + cursor, c_end
+
+
+def _chunks(text, start, end):
+    while end - start > PYSBD_CHUNK:
+        cut = None
+        for m in _EN_LIKELY_END.finditer(text, start + PYSBD_CHUNK // 2, min(end, start + 2 * PYSBD_CHUNK)):
+            cut = m.end()
+            if cut - start >= PYSBD_CHUNK:
+                break
+        if cut is None:
+            # No likely sentence end nearby: cut at a space, or anywhere.
+            limit = min(end, start + 2 * PYSBD_CHUNK)
+            space = text.rfind(" ", start + PYSBD_CHUNK // 2, limit)
+            cut = space + 1 if space > start else limit
+        yield start, cut
+        start = cut
+    if start < end:
+        yield start, end
+
+
+def _clauses(text, start, end, protect, base, language):
+    pattern = ZH_CLAUSE_BREAK if language == "zh" else EN_CLAUSE_BREAK
+    cursor = start
+    after = "start"
+    for m in pattern.finditer(text, start, end):
+        pos = m.start()
+        if protect[pos - base]:
+            continue
+        mark = m.group().strip() or m.group()
+        if mark[0] in ":：":
+            # Times (10:30) and addresses (https://) are not clause breaks.
+            if pos > start and text[pos - 1].isdigit() and m.end() < end and text[m.end()].isdigit():
+                continue
+            if text.startswith("//", m.end()):
+                continue
+        if pos > cursor:
+            yield cursor, pos, after
+        cursor = m.end()
+        after = {";": "semicolon", "；": "semicolon", ":": "colon", "：": "colon", ",": "comma", "，": "comma"}.get(mark[0], "dash")
+    if cursor < end:
+        yield cursor, end, after
