@@ -88,7 +88,7 @@ class EssayProgress:
 
 @dataclass
 class Summary:
-    """Everything above the table, from one grouped query."""
+    """Everything above the table."""
 
     status_counts: dict = field(default_factory=dict)
     verdict_counts: dict = field(default_factory=dict)
@@ -99,28 +99,33 @@ class Summary:
 
 
 def summarize(queryset, essays_by_id):
-    """Counts per status, verdicts of checked claims and progress per essay, in one GROUP BY essay query.
+    """Counts per status, progress per essay and the verdicts of checked claims, in two grouped queries.
 
     Progress of an essay = checked claims (approved or published) out of its
     check-worthy claims (every claim not dismissed: dismissing is how an
     editor says a claim is not worth checking).
+
+    The counts are one GROUP BY status, essay: without other filters
+    PostgreSQL answers it from the (status, essay) index alone, several times
+    faster than one row of COUNT(...) FILTER (...) columns over the table.
     """
-    aggregates = {f"s_{status}": Count("pk", filter=Q(status=status)) for status in Status.values}
-    aggregates |= {f"v_{verdict}": Count("pk", filter=Q(verdict=verdict, status__in=CHECKED_STATUSES)) for verdict in Verdict.values}
+    queryset = queryset.order_by()
     summary = Summary(status_counts=dict.fromkeys(Status.values, 0), verdict_counts=dict.fromkeys(Verdict.values, 0))
-    for row in queryset.order_by().values("essay_id").annotate(**aggregates):
-        counts = {status: row[f"s_{status}"] for status in Status.values}
-        for status, count in counts.items():
-            summary.status_counts[status] += count
-        for verdict in Verdict.values:
-            summary.verdict_counts[verdict] += row[f"v_{verdict}"]
-        essay = essays_by_id.get(row["essay_id"])
+    per_essay = {}
+    for row in queryset.values("status", "essay_id").annotate(n=Count("*")):
+        summary.status_counts[row["status"]] = summary.status_counts.get(row["status"], 0) + row["n"]
+        per_essay.setdefault(row["essay_id"], dict.fromkeys(Status.values, 0))[row["status"]] += row["n"]
+    for row in queryset.filter(status__in=CHECKED_STATUSES).values("verdict").annotate(n=Count("*")):
+        if row["verdict"] in summary.verdict_counts:
+            summary.verdict_counts[row["verdict"]] += row["n"]
+    order = {essay_id: index for index, essay_id in enumerate(essays_by_id)}
+    for essay_id, counts in per_essay.items():
+        essay = essays_by_id.get(essay_id)
         if essay is not None:
             checked = counts[Status.APPROVED] + counts[Status.PUBLISHED]
             checkworthy = sum(counts.values()) - counts[Status.DISMISSED]
             summary.progress.append(EssayProgress(essay, checked, checkworthy, remaining=sum(counts[s] for s in OPEN_STATUSES)))
     # Most open work first; an essay whose work is done sinks to the bottom.
-    order = {essay_id: index for index, essay_id in enumerate(essays_by_id)}
     summary.progress.sort(key=lambda p: (-p.remaining, order[p.essay.pk]))
     return summary
 

@@ -258,7 +258,7 @@ def _source_item(source):
     )
 
 
-def _claim_card(claim, number, essay_author):
+def _claim_card(claim, number, essay_author, text_lang):
     speaker = claim.get("speaker") or essay_author
     said_by = format_html('<p class="muted small">{} {}</p>', _("Claimed by:"), speaker) if speaker else ""
     normalized = (
@@ -276,7 +276,7 @@ def _claim_card(claim, number, essay_author):
     return format_html(
         '<article class="card claim-card" id="claim-{}">'
         '<header class="claim-head"><span class="claim-no">{}</span> {} <span class="muted small">{}</span></header>'
-        '<blockquote class="claim-quote">{}</blockquote>{}{}'
+        '<blockquote class="claim-quote" lang="{}">{}</blockquote>{}{}'
         '<h4>{}</h4><div class="explanation">{}</div>{}'
         '<p class="muted small">{} {}{} · <a href="#text-claim-{}">{}</a></p>'
         "</article>",
@@ -284,6 +284,7 @@ def _claim_card(claim, number, essay_author):
         number,
         _verdict_badge(claim["verdict"]),
         _label(ClaimType, claim.get("claim_type", "")),
+        text_lang,
         claim["quote"],
         said_by,
         normalized,
@@ -380,6 +381,7 @@ def _page_context(request, publication, versions):
     score_rows, chart = _scorecard(counts, len(claims))
     corrections = _corrections_log(versions, publication.number, set(numbers))
     latest = versions[-1]
+    text_lang = "zh-Hans" if essay.get("language") == "zh" else essay.get("language", "")
     return {
         "publication": publication,
         "essay": essay,
@@ -394,12 +396,12 @@ def _page_context(request, publication, versions):
         "score_rows": score_rows,
         "score_chart": chart,
         "essay_html": _highlighted_text(essay["text"], claims, numbers),
-        "claim_cards": format_html_join("", "{}", ((_claim_card(claim, numbers[claim["id"]], essay.get("author", "")),) for claim in claims)),
+        "claim_cards": format_html_join("", "{}", ((_claim_card(claim, numbers[claim["id"]], essay.get("author", ""), text_lang),) for claim in claims)),
         "corrections": corrections,
         "methodology": [{"verdict": v, "badge": _verdict_badge(v), "meaning": VERDICT_MEANINGS[v]} for v in VERDICT_ORDER],
         "jsonld": jsonld_script_text(claimreview_jsonld(publication, request)),
         "canonical_url": request.build_absolute_uri(reverse("public_essay", args=[publication.essay.slug])),
-        "text_lang": "zh-Hans" if essay.get("language") == "zh" else essay.get("language", ""),
+        "text_lang": text_lang,
     }
 
 

@@ -35,7 +35,8 @@ NOT_NAMES = {
     "There", "Here", "Some", "Many", "Most", "Perhaps", "Maybe", "Nobody", "No", "Not", "Does", "Do", "Did",
     "Is", "Are", "Was", "Were", "Has", "Have", "Had", "Will", "Would", "Could", "Should", "Can", "May",
     "Mr.", "Mrs.", "Ms.", "Dr.", "Prof.", "Sir", "Dame", "Monday", "Tuesday", "Wednesday", "Thursday",
-    "Friday", "Saturday", "Sunday",
+    "Friday", "Saturday", "Sunday", "January", "February", "March", "April", "June", "July", "August",
+    "September", "October", "November", "December",
 }
 TITLES = re.compile(r"^(?:(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Sir|Dame|President|Professor|Senator|Judge)\.?\s+)+")
 
@@ -45,7 +46,7 @@ CUES = {
     "viewpoint": r"\b(?:some|many|most|critics|others|skeptics|sceptics|supporters|opponents|people|researchers|experts|analysts|observers|economists)\s+(?:would\s+)?(?:argue|argues|say|says|believe|claim|think|contend|suggest|insist)\b"
     r"|\bit\s+is\s+(?:often\s+|widely\s+)?(?:said|argued|believed|thought)\b|\bis\s+seen\s+as\b|\bare\s+seen\s+as\b|\bnarrative\b",
     "conditional": r"\b(?:if|unless|suppose|supposing|assuming|provided\s+that)\b",
-    "hedge": r"\b(?:may|might|could|perhaps|probably|possibly|likely|unlikely|seems?|appears?|arguably|presumably|maybe|tends?\s+to)\b",
+    "hedge": r"\b(?:may|might|could|perhaps|probably|possibly|likely|unlikely|seems?|appears?|arguably|presumably|maybe)\b",
     "prediction": r"\b(?:will|won't|shall|going\s+to)\b",
     "open_question": r"\bwhether\b|\bopen\s+question\b",
     "normative": r"\b(?:should|must|ought\s+to|need\s+to|needs\s+to|deserves?|has\s+to|have\s+to)\b",
@@ -83,7 +84,7 @@ def _names(body):
         starts_clause = not body[: m.start()].strip(" \"'“‘(")
         if starts_clause and len(words) == 1 and words[0] == m.group().split()[0] and not any(ch.isupper() for ch in words[0][1:]):
             continue  # "Classified ads": capitalised because it starts the sentence
-        name = " ".join(words)
+        name = re.sub(r"['’]s$", "", " ".join(words))
         names.append(name if len(words[-1]) <= 4 else name.rstrip(".'’"))
     return names
 

@@ -56,7 +56,7 @@ UNCERTAINTY_WITH_FIGURE = 0.10
 STANCE = ("opinion", "viewpoint", "conditional", "hedge", "prediction", "open_question", "normative", "inference", "evaluative")
 # Stance that carries over a dash or a colon to the rest of the sentence: "在我看来, X——Y"
 # is opinion throughout. It does not cross a semicolon or a new speaker.
-INHERITED = ("opinion", "viewpoint", "hedge", "conditional", "inference")
+INHERITED = ("opinion", "viewpoint", "hedge", "conditional")
 
 LABELS = {
     "opinion": "first-person opinion",

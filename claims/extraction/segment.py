@@ -79,6 +79,7 @@ class Quotation:
 
     open: int  # offset of the opening mark
     close: int  # offset of the closing mark
+    block: int = 0  # paragraph number
     intro: int = -1  # index of the clause that introduces it ("梁文峰:", "he said,")
     tail: int = -1  # index of the clause that attributes it afterwards ("..., said X")
     speaker: str = ""
@@ -242,7 +243,7 @@ def segment(text, language):
         pieces = []
         for o, c in speech:
             pieces.append((cursor, o, -1))
-            seg.quotations.append(Quotation(open=o, close=c))
+            seg.quotations.append(Quotation(open=o, close=c, block=len(seg.blocks)))
             pieces.append((o + 1, c, len(seg.quotations) - 1))
             cursor = c + 1
         pieces.append((cursor, b_end, -1))

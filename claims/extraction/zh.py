@@ -148,7 +148,7 @@ def _names(text, tokens, i0, i1):
         if word not in NOT_NAMES:
             if tag in ("nr", "nrfg") and len(word) >= 2:
                 found.append((start, start + len(word), word, "person"))
-            elif tag == "nt" or (tag in ("nz", "nrt") and len(word) >= 2):
+            elif tag == "nt" or (tag == "nz" and len(word) >= 2) or (tag == "nrt" and len(word) >= 3):
                 found.append((start, start + len(word), word, "org"))
             elif tag == "ns":
                 found.append((start, start + len(word), word, "place"))
