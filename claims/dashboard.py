@@ -36,7 +36,7 @@ from django_tables2.export import ExportMixin
 
 from . import workflow
 from .charts import bar_chart, progress_bar
-from .filters import ClaimFilter, MyQueueFilter, statuses_for
+from .filters import ClaimFilter, FastSelect, MyQueueFilter, statuses_for
 from .models import OPEN_STATUSES, Claim, Essay, Priority, Status, Verdict
 from .roles import is_editor, is_reviewer
 from .tables import EXPORT_COLUMNS, ClaimTable
@@ -61,6 +61,8 @@ ROW_FIELDS = (
     "assignee_id", "assignee__username", "priority", "due", "updated_at",
 )  # fmt: skip
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Export columns that hold what people typed or imported.
+FREE_TEXT_COLUMNS = {"essay", "quote", "normalized", "speaker", "assignee"}
 
 
 def desk_members():
@@ -99,7 +101,7 @@ class Summary:
 
 
 def summarize(queryset, essays_by_id):
-    """Counts per status, progress per essay and the verdicts of checked claims, in two grouped queries.
+    """Counts per status, progress per essay and the verdicts so far, in two grouped queries.
 
     Progress of an essay = checked claims (approved or published) out of its
     check-worthy claims (every claim not dismissed: dismissing is how an
@@ -115,7 +117,9 @@ def summarize(queryset, essays_by_id):
     for row in queryset.values("status", "essay_id").annotate(n=Count("*")):
         summary.status_counts[row["status"]] = summary.status_counts.get(row["status"], 0) + row["n"]
         per_essay.setdefault(row["essay_id"], dict.fromkeys(Status.values, 0))[row["status"]] += row["n"]
-    for row in queryset.filter(status__in=CHECKED_STATUSES).values("verdict").annotate(n=Count("*")):
+    # Every verdict reached so far, proposed or approved: with no filter this
+    # is read from the verdict index alone.
+    for row in queryset.exclude(verdict="").values("verdict").annotate(n=Count("*")):
         if row["verdict"] in summary.verdict_counts:
             summary.verdict_counts[row["verdict"]] += row["n"]
     order = {essay_id: index for index, essay_id in enumerate(essays_by_id)}
@@ -282,7 +286,7 @@ class DashboardView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVie
                 "status_chips": chips,
                 "progress": shown,
                 "progress_more": more,
-                "verdict_chart": bar_chart(verdicts, title=_("Verdicts of checked claims")),
+                "verdict_chart": bar_chart(verdicts, title=_("Verdicts so far")),
                 "verdicts_total": sum(summary.verdict_counts.values()),
                 "has_essays": bool(self.essays),
                 "desk_is_empty": not self.filterset.is_filtered and not any(summary.status_counts.values()),
@@ -307,7 +311,7 @@ class DashboardView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVie
         queryset = table.data.data
         columns = [table.columns[name] for name in EXPORT_COLUMNS]
         paths = [column.accessor.replace(".", "__") for column in columns]
-        converters = [getattr(table, f"value_{column.name}", None) or _plain for column in columns]
+        converters = [_exported(getattr(table, f"value_{column.name}", None), column.name in FREE_TEXT_COLUMNS) for column in columns]
         headers = [capfirst(str(column.verbose_name)) for column in columns]
 
         def lines():
@@ -328,13 +332,24 @@ class DashboardView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVie
         return response
 
 
-def _plain(value):
-    """A cell for a spreadsheet: text as is, except that it never starts a formula."""
+def _exported(value_of, free_text):
+    """The function that turns a database value into a CSV cell."""
+    if not free_text:
+        return value_of or _blank_none
+    if value_of is None:
+        return _no_formula
+    return lambda value: _no_formula(value_of(value))
+
+
+def _blank_none(value):
+    return "" if value is None else value
+
+
+def _no_formula(value):
+    """Free text as is, except that a spreadsheet never reads it as a formula."""
     if value is None:
         return ""
-    if isinstance(value, str):
-        return "'" + value if value.startswith(CSV_FORMULA_PREFIXES) else value
-    return value
+    return "'" + value if value.startswith(CSV_FORMULA_PREFIXES) else value
 
 
 class MyQueueView(DashboardView):
@@ -366,6 +381,7 @@ UNASSIGN = "none"
 class BulkActionForm(forms.Form):
     action = forms.ChoiceField(
         label=gettext_lazy("Action"),
+        widget=FastSelect,
         choices=[
             ("", gettext_lazy("Choose an action…")),
             (ASSIGN, gettext_lazy("Assign to a reviewer")),
@@ -374,8 +390,8 @@ class BulkActionForm(forms.Form):
             (DISMISS, gettext_lazy("Dismiss (not check-worthy)")),
         ],
     )
-    assignee = forms.ChoiceField(label=gettext_lazy("Reviewer"), required=False)
-    priority = forms.TypedChoiceField(label=gettext_lazy("Priority"), choices=[("", "—"), *Priority.choices], coerce=int, required=False, empty_value=None)
+    assignee = forms.ChoiceField(label=gettext_lazy("Reviewer"), required=False, widget=FastSelect)
+    priority = forms.TypedChoiceField(label=gettext_lazy("Priority"), choices=[("", "—"), *Priority.choices], coerce=int, required=False, empty_value=None, widget=FastSelect)
     due = forms.DateField(label=gettext_lazy("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     comment = forms.CharField(
         label=gettext_lazy("Comment (why they are dismissed)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})

@@ -8,7 +8,9 @@ form costs no query of its own.
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .models import OPEN_STATUSES, ClaimType, Priority, Status, Verdict
@@ -19,6 +21,28 @@ EVERY_STATUS = "all"
 NO_VERDICT = "none"
 UNASSIGNED = "none"
 SEARCH_MAX_LENGTH = 200
+
+
+class FastSelect(forms.Select):
+    """A <select> built in Python.
+
+    Django renders each <option> through a template, which costs more than
+    everything else on the dashboard's filter bar; the HTML is the same.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        chosen = set(self.format_value(value))
+        options = format_html_join(
+            "",
+            "{}",
+            (
+                (format_html('<option value="{}" selected>{}</option>', key, label) if key in chosen else format_html('<option value="{}">{}</option>', key, label),)
+                for key, label in ((str(key), label) for key, label in self.choices)
+            ),
+        )
+        return format_html("<select{}>{}</select>", flatatt(final), options)
 
 
 def statuses_for(value):
@@ -37,14 +61,15 @@ class ClaimFilter(django_filters.FilterSet):
         max_length=SEARCH_MAX_LENGTH,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Words from the quote or the normalized statement")}),
     )
-    essay = django_filters.ChoiceFilter(label=_("Essay"), method="filter_essay", empty_label=_("Every essay"))
-    status = django_filters.ChoiceFilter(label=_("Status"), method="filter_nothing", empty_label=None)
-    assignee = django_filters.ChoiceFilter(label=_("Assignee"), method="filter_assignee", empty_label=_("Anyone"))
-    claim_type = django_filters.ChoiceFilter(label=_("Type"), choices=ClaimType.choices, empty_label=_("Every type"))
+    essay = django_filters.ChoiceFilter(label=_("Essay"), method="filter_essay", empty_label=_("Every essay"), widget=FastSelect)
+    status = django_filters.ChoiceFilter(label=_("Status"), method="filter_nothing", empty_label=None, widget=FastSelect)
+    assignee = django_filters.ChoiceFilter(label=_("Assignee"), method="filter_assignee", empty_label=_("Anyone"), widget=FastSelect)
+    claim_type = django_filters.ChoiceFilter(label=_("Type"), choices=ClaimType.choices, empty_label=_("Every type"), widget=FastSelect)
     verdict = django_filters.ChoiceFilter(
-        label=_("Verdict"), method="filter_verdict", choices=[(NO_VERDICT, _("No verdict yet")), *Verdict.choices], empty_label=_("Any verdict")
+        label=_("Verdict"), method="filter_verdict", choices=[(NO_VERDICT, _("No verdict yet")), *Verdict.choices], empty_label=_("Any verdict"),
+        widget=FastSelect,
     )
-    priority = django_filters.ChoiceFilter(label=_("Priority"), choices=Priority.choices, empty_label=_("Any priority"))
+    priority = django_filters.ChoiceFilter(label=_("Priority"), choices=Priority.choices, empty_label=_("Any priority"), widget=FastSelect)
     overdue = django_filters.BooleanFilter(label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput)
 
     # Filters that the status counts ignore, so that every status can be counted.

@@ -27,7 +27,13 @@ class SignInForm(AuthenticationForm):
 
 
 class VersionedForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages={"required": _("The form lost the claim version; reload the page.")})
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, error_messages={"required": _("The form lost the claim version; reload the page.")}
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
 
 class ClaimEditForm(VersionedForm):
@@ -35,14 +41,22 @@ class ClaimEditForm(VersionedForm):
 
     verdict = forms.ChoiceField(label=_("Verdict"), choices=[("", _("— no verdict yet —")), *Verdict.choices], required=False)
     verdict_summary = forms.CharField(
-        label=_("Explanation"), required=False, widget=forms.Textarea(attrs={"rows": 5}), help_text=_("What a reader sees: why the verdict holds, in a few sentences.")
+        label=_("Explanation"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What a reader sees: why the verdict holds, in a few sentences."),
     )
     normalized = forms.CharField(
-        label=_("Normalized statement"), required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=_("The claim restated in checkable form.")
+        label=_("Normalized statement"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The claim restated in checkable form."),
     )
     priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
     due = forms.DateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    speaker = forms.CharField(label=_("Speaker"), max_length=200, required=False, help_text=_("Who makes the claim; empty means the essay's author."))
+    speaker = forms.CharField(
+        label=_("Speaker"), max_length=200, required=False, help_text=_("Who makes the claim; empty means the essay's author.")
+    )
     claim_type = forms.ChoiceField(label=_("Type"), choices=ClaimType.choices)
 
     field_order = ["verdict", "verdict_summary", "normalized", "priority", "due", "speaker", "claim_type", "version"]
@@ -58,14 +72,27 @@ class ClaimEditForm(VersionedForm):
 
 
 class SourceForm(VersionedForm):
-    url = forms.URLField(label=_("URL"), max_length=2000, validators=[HTTP_URL], assume_scheme="https", widget=forms.URLInput(attrs={"placeholder": "https://"}))
+    url = forms.URLField(
+        label=_("URL"),
+        max_length=2000,
+        validators=[HTTP_URL],
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
     title = forms.CharField(label=_("Title"), max_length=500, required=False)
     publisher = forms.CharField(label=_("Publisher"), max_length=300, required=False)
     published_on = forms.DateField(label=_("Published on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     archive_url = forms.URLField(
-        label=_("Archive URL"), max_length=2000, required=False, validators=[HTTP_URL], assume_scheme="https", help_text=_("A copy in a web archive, if any.")
+        label=_("Archive URL"),
+        max_length=2000,
+        required=False,
+        validators=[HTTP_URL],
+        assume_scheme="https",
+        help_text=_("A copy in a web archive, if any."),
     )
-    excerpt = forms.CharField(label=_("Excerpt"), required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=_("The passage the verdict relies on."))
+    excerpt = forms.CharField(
+        label=_("Excerpt"), required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=_("The passage the verdict relies on.")
+    )
     stance = forms.ChoiceField(label=_("Stance"), choices=Stance.choices, initial=Stance.CONTEXT)
 
     def source_fields(self):
@@ -74,9 +101,18 @@ class SourceForm(VersionedForm):
 
 class NoteForm(VersionedForm):
     text = forms.CharField(
-        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Notes cannot be edited later; correct a note with a new one."),
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Notes cannot be edited later; correct a note with a new one."),
         error_messages={"required": _("Write something before adding the note.")},
     )
+
+
+COMMENT_LABELS = {
+    "return": _("Why return it? The assignee reads this."),
+    "dismiss": _("Why is it not worth checking?"),
+    "reopen": _("Why reopen it?"),
+}
 
 
 class TransitionForm(VersionedForm):
@@ -93,7 +129,8 @@ class TransitionForm(VersionedForm):
         form = cls(data=data, initial={"action": action.name, "version": claim.version}, auto_id=f"{action.name}_%s")
         if action.needs_comment:
             form.fields["comment"].widget.attrs["required"] = True
-            form.fields["comment"].help_text = _("Required: say why.")
+            form.fields["comment"].label = COMMENT_LABELS.get(action.name, _("Comment"))
+            form.fields["comment"].help_text = _("Required; it stays in the claim's history.")
         return form
 
 
@@ -106,7 +143,10 @@ def desk_members():
 
 class AssignForm(VersionedForm):
     assignee = forms.ModelChoiceField(
-        label=_("Assignee"), queryset=get_user_model().objects.none(), required=False, empty_label=_("— nobody (unassigned) —"),
+        label=_("Assignee"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("— nobody (unassigned) —"),
         help_text=_("Members of the desk: reviewers and editors."),
     )
 
@@ -124,6 +164,7 @@ class ClaimCreateForm(forms.Form):
     claim_type = forms.ChoiceField(label=_("Type"), choices=ClaimType.choices, initial=ClaimType.OTHER)
 
     def __init__(self, *args, essay=None, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.essay = essay
 
@@ -138,7 +179,9 @@ class ClaimCreateForm(forms.Form):
         elif quote and text[start:end] != quote:
             self.add_error(
                 None,
-                _("The selected text does not match the essay at %(start)s–%(end)s, so no claim was made. Reload the page and select the text again.")
+                _(
+                    "The selected text does not match the essay at %(start)s–%(end)s, so no claim was made. Reload the page and select the text again."
+                )
                 % {"start": start, "end": end},
             )
         return cleaned
@@ -147,7 +190,10 @@ class ClaimCreateForm(forms.Form):
 class SplitForm(VersionedForm):
     point = forms.TypedChoiceField(label=_("Split after"), coerce=int, required=False, empty_value=None)
     offset = forms.IntegerField(
-        label=_("…or after this many characters of the quote"), required=False, min_value=1, help_text=_("Counted from the first character of the quote.")
+        label=_("…or after this many characters of the quote"),
+        required=False,
+        min_value=1,
+        help_text=_("Counted from the first character of the quote."),
     )
 
     def __init__(self, *args, claim=None, points=(), **kwargs):

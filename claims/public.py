@@ -13,22 +13,27 @@ user text; the template lays out the rest.
 """
 
 import datetime as dt
+import functools
+import hashlib
 import json
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import linebreaks_filter
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
-from django.utils.html import escape, format_html, format_html_join, linebreaks
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.http import http_date
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -40,9 +45,24 @@ from .models import VERDICT_MEANINGS, ClaimType, Essay, Publication, Stance, Ver
 from .publishing import VERDICT_ORDER, claimreview_jsonld, publish_essay
 from .roles import is_editor
 
-# Part of every ETag: bump it when the page's markup changes so that caches revalidate.
-PAGE_VERSION = "1"
+
+def _code_version():
+    """A fingerprint of what the page is rendered with, so that a deploy never serves stale HTML or ETags."""
+    here = Path(__file__).resolve().parent
+    files = [here / "public.py", here / "publishing.py", here / "models.py", here / "templates" / "claims" / "public_essay.html"]
+    files += sorted((here / "locale").glob("*/LC_MESSAGES/django.mo"))
+    digest = hashlib.sha256()
+    for path in files:
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+# Part of every ETag and cache key.
+PAGE_VERSION = _code_version()
 PUBLIC_MAX_AGE = 300
+# How long the rendered parts of a publication stay in the cache (they never go stale: a publication never changes).
+PARTS_CACHE_SECONDS = 24 * 3600
 
 # Bar colours of the scorecard chart (SVG presentation attributes, allowed by the CSP).
 VERDICT_COLOURS = {
@@ -92,7 +112,7 @@ def publish(request, slug):
     messages.success(
         request,
         format_html(
-            "{} ({}). {} <a href=\"{}\">{}</a>. {}",
+            '{} ({}). {} <a href="{}">{}</a>. {}',
             what,
             extra,
             _("Readers see it at"),
@@ -112,15 +132,18 @@ def _versions(slug):
     return list(Publication.objects.filter(essay__slug=slug).order_by("number").values("id", "number", "published_at", "corrections"))
 
 
-def _cacheable(response, etag, last_modified, public):
+def _cacheable(response, etag, last_modified, anonymous, sets_cookie=False):
     if etag:
         response["ETag"] = etag
         response["Last-Modified"] = http_date(last_modified.timestamp())
-    if public:
-        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
-    else:
+    if not anonymous:
         # A signed-in reader's page carries their name and messages: never in a shared cache.
         patch_cache_control(response, private=True, no_cache=True)
+    elif sets_cookie:
+        # A response that sets a cookie must not be stored by a shared cache and handed to someone else.
+        patch_cache_control(response, private=True, max_age=PUBLIC_MAX_AGE)
+    else:
+        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
     patch_vary_headers(response, ("Accept-Language", "Cookie"))
     return response
 
@@ -143,16 +166,10 @@ def publication_page(request, slug, number=None):
         etag = f'"{PAGE_VERSION}-{current["id"]}-{versions[-1]["number"]}-{translation.get_language()}"'
         not_modified = get_conditional_response(request, etag=etag, last_modified=int(last_modified.timestamp()))
         if not_modified is not None:
-            return _cacheable(not_modified, etag, last_modified, public=True)
-    publication = (
-        Publication.objects.select_related("essay")
-        .only("id", "number", "published_at", "snapshot", "corrections", "essay__id", "essay__slug")
-        .get(pk=current["id"])
-    )
-    context = _page_context(request, publication, versions)
+            return _cacheable(not_modified, etag, last_modified, anonymous=True)
+    context = _page_context(request, slug, _publication_parts(request, current), current, versions)
     response = render(request, "claims/public_essay.html", context)
-    sets_cookie = anonymous and _sets_csrf_cookie(request)
-    return _cacheable(response, etag, last_modified, public=anonymous and not sets_cookie)
+    return _cacheable(response, etag, last_modified, anonymous, sets_cookie=anonymous and _sets_csrf_cookie(request))
 
 
 def _sets_csrf_cookie(request):
@@ -184,6 +201,12 @@ def _when(value):
     return parsed
 
 
+@functools.lru_cache(maxsize=8192)
+def _linkable(url):
+    """is_http_url, remembered: a publication's URLs never change and its page is rendered again and again."""
+    return bool(url) and is_http_url(url)
+
+
 def _day(value):
     """A localised date in a <time> element, from an ISO date or datetime."""
     if not value:
@@ -206,103 +229,141 @@ def _verdict_badge(verdict):
     return format_html('<span class="badge verdict-{}">{}</span>', verdict, _label(Verdict, verdict))
 
 
-def _highlighted_text(text, claims, numbers):
-    """The essay text with each published claim marked, labelled with its number and verdict, linked to its card."""
-    parts = []
-    cursor = 0
-    for claim in sorted(claims, key=lambda c: (c["start"], c["end"], c["id"])):
-        start, end = max(claim["start"], cursor), min(claim["end"], len(text))
-        if end <= start:
-            continue  # wholly inside an earlier highlight; its card still lists it
-        parts.append(escape(text[cursor:start]))
-        parts.append(
-            format_html(
-                '<mark class="claim-mark v-{}" id="text-claim-{}"><a href="#claim-{}">{}</a>'
-                '<a class="mark-label" href="#claim-{}">{}&#8239;·&#8239;{}</a></mark>',
-                claim["verdict"],
-                claim["id"],
-                claim["id"],
-                text[start:end],
-                claim["id"],
-                numbers[claim["id"]],
-                _label(Verdict, claim["verdict"]),
+class _Cards:
+    """Builds the highlighted essay text and the claim cards.
+
+    Every piece of user text goes through format_html (escaped); the labels and
+    dates, the same for many claims, are translated and formatted once per page.
+    """
+
+    def __init__(self, essay_author, text_lang):
+        self.essay_author = essay_author
+        self.text_lang = text_lang
+        self.days = {}
+        self.badges = {v: _verdict_badge(v) for v in Verdict.values}
+        self.verdicts = {v: escape(str(label)) for v, label in Verdict.choices}
+        self.types = {v: escape(str(label)) for v, label in ClaimType.choices}
+        self.stances = {v: format_html('<span class="badge stance-{}">{}</span>', v, label) for v, label in Stance.choices}
+        self.words = {
+            key: escape(text)
+            for key, text in {
+                "claimed_by": _("Claimed by:"),
+                "checked_as": _("Checked as:"),
+                "why": _("Why"),
+                "sources": _("Sources"),
+                "first_published": _("First published"),
+                "corrected": _("corrected"),
+                "show": _("Show in the essay"),
+                "archived": _("archived copy"),
+                "inert": _("not a web address; link removed"),
+            }.items()
+        }
+
+    def day(self, value):
+        if value not in self.days:
+            self.days[value] = _day(value)
+        return self.days[value]
+
+    def badge(self, verdict):
+        return self.badges.get(verdict) or _verdict_badge(verdict)
+
+    def text(self, text, claims, numbers):
+        """The essay text with each published claim marked, labelled with its number and verdict, linked to its card."""
+        parts = []
+        cursor = 0
+        for claim in sorted(claims, key=lambda c: (c["start"], c["end"], c["id"])):
+            start, end = max(claim["start"], cursor), min(claim["end"], len(text))
+            if end <= start:
+                continue  # wholly inside an earlier highlight; its card still lists it
+            parts.append(escape(text[cursor:start]))
+            parts.append(
+                format_html(
+                    '<mark class="claim-mark v-{}" id="text-claim-{}"><a href="#claim-{}">{}</a>'
+                    '<a class="mark-label" href="#claim-{}">{}&#8239;·&#8239;{}</a></mark>',
+                    claim["verdict"],
+                    claim["id"],
+                    claim["id"],
+                    text[start:end],
+                    claim["id"],
+                    numbers[claim["id"]],
+                    self.verdicts.get(claim["verdict"], claim["verdict"]),
+                )
             )
+            cursor = end
+        parts.append(escape(text[cursor:]))
+        return SafeString("".join(parts))  # every part above is escaped or built by format_html
+
+    def source(self, source):
+        url, title = source.get("url") or "", source.get("title") or source.get("url") or ""
+        publisher, day = source.get("publisher") or "", self.day(source.get("published_on"))
+        archive, excerpt = source.get("archive_url") or "", source.get("excerpt") or ""
+        return format_html(
+            "<li>{} {}{}{}{}</li>",
+            # Never a link for anything but http(s): a tampered URL is shown as inert text.
+            format_html('<a href="{}" rel="noopener noreferrer nofollow">{}</a>', url, title)
+            if _linkable(url)
+            else format_html('<span class="inert-url">{}</span> <span class="muted small">({})</span>', title, self.words["inert"]),
+            self.stances.get(source.get("stance")) or "",
+            format_html(' <span class="muted small">— {}{}{}</span>', publisher, ", " if publisher and day else "", day)
+            if publisher or day
+            else "",
+            format_html(' · <a href="{}" rel="noopener noreferrer nofollow">{}</a>', archive, self.words["archived"])
+            if _linkable(archive)
+            else "",
+            format_html('<blockquote class="source-excerpt">{}</blockquote>', excerpt) if excerpt else "",
         )
-        cursor = end
-    parts.append(escape(text[cursor:]))
-    return format_html_join("", "{}", ((part,) for part in parts))
 
+    def explanation(self, text):
+        if "\n" in text:
+            return linebreaks_filter(text, autoescape=True)
+        return format_html("<p>{}</p>", text)
 
-def _source_item(source):
-    title = source.get("title") or source.get("url") or ""
-    if is_http_url(source.get("url") or ""):
-        link = format_html('<a href="{}" rel="noopener noreferrer nofollow">{}</a>', source["url"], title)
-    else:
-        # Never a link for anything but http(s): a tampered URL is shown as inert text.
-        link = format_html('<span class="inert-url">{}</span> <span class="muted small">({})</span>', title, _("not a web address; link removed"))
-    details = [escape(source["publisher"])] if source.get("publisher") else []
-    if source.get("published_on"):
-        details.append(_day(source["published_on"]))
-    archive = ""
-    if source.get("archive_url") and is_http_url(source["archive_url"]):
-        archive = format_html(' · <a href="{}" rel="noopener noreferrer nofollow">{}</a>', source["archive_url"], _("archived copy"))
-    excerpt = format_html('<blockquote class="source-excerpt">{}</blockquote>', source["excerpt"]) if source.get("excerpt") else ""
-    return format_html(
-        '<li>{} <span class="badge stance-{}">{}</span>{}{}{}</li>',
-        link,
-        source.get("stance", ""),
-        _label(Stance, source.get("stance", "")),
-        format_html(' <span class="muted small">— {}</span>', format_html_join(", ", "{}", ((d,) for d in details))) if details else "",
-        archive,
-        excerpt,
-    )
+    def card(self, claim, number):
+        words = self.words
+        speaker = claim.get("speaker") or self.essay_author
+        sources = claim.get("sources") or []
+        corrected = claim.get("updated_at") and claim["updated_at"] != claim.get("published_at")
+        return format_html(
+            '<article class="card claim-card" id="claim-{}">'
+            '<header class="claim-head"><span class="claim-no">{}</span> {} <span class="muted small">{}</span></header>'
+            '<blockquote class="claim-quote" lang="{}">{}</blockquote>{}{}'
+            '<h4>{}</h4><div class="explanation">{}</div>{}'
+            '<p class="muted small">{} {}{} · <a href="#text-claim-{}">{}</a></p>'
+            "</article>",
+            claim["id"],
+            number,
+            self.badge(claim["verdict"]),
+            self.types.get(claim.get("claim_type"), ""),
+            self.text_lang,
+            claim["quote"],
+            format_html('<p class="muted small">{} {}</p>', words["claimed_by"], speaker) if speaker else "",
+            format_html('<p class="checked-as"><strong>{}</strong> {}</p>', words["checked_as"], claim["normalized"])
+            if claim.get("normalized")
+            else "",
+            words["why"],
+            self.explanation(claim.get("verdict_summary", "")),
+            format_html(
+                '<h4>{}</h4><ul class="source-list">{}</ul>', words["sources"], SafeString("".join(self.source(s) for s in sources))
+            )
+            if sources
+            else "",
+            words["first_published"],
+            self.day(claim.get("published_at")),
+            format_html(' · <a href="#corrections">{} {}</a>', words["corrected"], self.day(claim["updated_at"])) if corrected else "",
+            claim["id"],
+            words["show"],
+        )
 
-
-def _claim_card(claim, number, essay_author, text_lang):
-    speaker = claim.get("speaker") or essay_author
-    said_by = format_html('<p class="muted small">{} {}</p>', _("Claimed by:"), speaker) if speaker else ""
-    normalized = (
-        format_html('<p class="checked-as"><strong>{}</strong> {}</p>', _("Checked as:"), claim["normalized"]) if claim.get("normalized") else ""
-    )
-    sources = claim.get("sources") or []
-    source_list = (
-        format_html('<h4>{}</h4><ul class="source-list">{}</ul>', _("Sources"), format_html_join("", "{}", ((_source_item(s),) for s in sources)))
-        if sources
-        else ""
-    )
-    updated = ""
-    if claim.get("updated_at") and claim["updated_at"] != claim.get("published_at"):
-        updated = format_html(" · {} {}", _("corrected"), _day(claim["updated_at"]))
-    return format_html(
-        '<article class="card claim-card" id="claim-{}">'
-        '<header class="claim-head"><span class="claim-no">{}</span> {} <span class="muted small">{}</span></header>'
-        '<blockquote class="claim-quote" lang="{}">{}</blockquote>{}{}'
-        '<h4>{}</h4><div class="explanation">{}</div>{}'
-        '<p class="muted small">{} {}{} · <a href="#text-claim-{}">{}</a></p>'
-        "</article>",
-        claim["id"],
-        number,
-        _verdict_badge(claim["verdict"]),
-        _label(ClaimType, claim.get("claim_type", "")),
-        text_lang,
-        claim["quote"],
-        said_by,
-        normalized,
-        _("Why"),
-        linebreaks(claim.get("verdict_summary", ""), autoescape=True),
-        source_list,
-        _("First published"),
-        _day(claim.get("published_at")),
-        updated,
-        claim["id"],
-        _("Show in the essay"),
-    )
+    def cards(self, claims, numbers):
+        return SafeString("".join(self.card(claim, numbers[claim["id"]]) for claim in claims))  # each card is format_html output
 
 
 def _scorecard(counts, total):
     """Rows for the legend and an inline SVG bar chart of the verdicts."""
-    rows = [{"verdict": v, "label": _label(Verdict, v), "count": counts.get(v, 0), "colour": VERDICT_COLOURS[v]} for v in VERDICT_ORDER]
-    label_width, bar_width, row_height = 150, 300, 28
+    rows = [
+        {"verdict": v, "label": str(_label(Verdict, v)), "count": counts.get(v, 0), "colour": VERDICT_COLOURS[v]} for v in VERDICT_ORDER
+    ]
+    label_width, bar_width, row_height = 120, 230, 28
     most = max([row["count"] for row in rows] + [1])
     bars = []
     for index, row in enumerate(rows):
@@ -337,7 +398,7 @@ def _scorecard(counts, total):
     return rows, chart
 
 
-def _corrections_log(versions, upto, claim_ids):
+def _corrections_log(versions, upto, numbers):
     entries = []
     for version in versions:
         if version["number"] > upto:
@@ -346,7 +407,7 @@ def _corrections_log(versions, upto, claim_ids):
             entries.append(
                 {
                     "claim_id": item.get("claim_id"),
-                    "in_page": item.get("claim_id") in claim_ids,
+                    "number": numbers.get(item.get("claim_id")),
                     "quote": item.get("quote", ""),
                     "publication": item.get("publication"),
                     "when": _day(item.get("corrected_at")),
@@ -365,12 +426,33 @@ def _corrections_log(versions, upto, claim_ids):
 
 def jsonld_script_text(data):
     """JSON for a <script> element: <, > and & escaped so that no text inside can close the script."""
-    text = json.dumps(data, ensure_ascii=False, indent=1)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     # Safe by construction: after these escapes the JSON cannot contain "</script>" or start markup.
     return SafeString(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-def _page_context(request, publication, versions):
+def _publication_parts(request, current):
+    """Everything the page draws from the snapshot, rendered once per language and host.
+
+    A publication never changes, so what it renders to is kept in the cache
+    under its id: a reader after the first costs one cache read instead of
+    loading and rendering the snapshot again.
+    """
+    host = hashlib.sha256(request.build_absolute_uri("/").encode()).hexdigest()[:16]
+    key = f"public-page:{PAGE_VERSION}:{current['id']}:{translation.get_language()}:{host}"
+    parts = cache.get(key)
+    if parts is None:
+        publication = (
+            Publication.objects.select_related("essay")
+            .only("id", "number", "published_at", "snapshot", "essay__id", "essay__slug")
+            .get(pk=current["id"])
+        )
+        parts = _render_parts(request, publication)
+        cache.set(key, parts, PARTS_CACHE_SECONDS)
+    return parts
+
+
+def _render_parts(request, publication):
     snapshot = publication.snapshot
     essay = snapshot["essay"]
     claims = snapshot["claims"]
@@ -379,29 +461,41 @@ def _page_context(request, publication, versions):
     for claim in claims:
         counts[claim["verdict"]] = counts.get(claim["verdict"], 0) + 1
     score_rows, chart = _scorecard(counts, len(claims))
-    corrections = _corrections_log(versions, publication.number, set(numbers))
-    latest = versions[-1]
     text_lang = "zh-Hans" if essay.get("language") == "zh" else essay.get("language", "")
+    cards = _Cards(essay.get("author", ""), text_lang)
     return {
-        "publication": publication,
-        "essay": essay,
-        "essay_url_ok": is_http_url(essay.get("url") or ""),
+        "essay": {key: value for key, value in essay.items() if key != "text"},
+        "essay_url_ok": _linkable(essay.get("url") or ""),
         "essay_published_on": _day(essay.get("published_on")),
         "published_at": _day(publication.published_at.isoformat()),
-        "last_correction": corrections[0]["when"] if corrections else "",
-        "is_latest": publication.number == latest["number"],
-        "latest_number": latest["number"],
-        "versions": [{"number": v["number"], "when": _day(v["published_at"].isoformat()), "current": v["number"] == publication.number} for v in versions],
         "claim_total": len(claims),
         "score_rows": score_rows,
         "score_chart": chart,
-        "essay_html": _highlighted_text(essay["text"], claims, numbers),
-        "claim_cards": format_html_join("", "{}", ((_claim_card(claim, numbers[claim["id"]], essay.get("author", ""), text_lang),) for claim in claims)),
+        "essay_html": cards.text(essay["text"], claims, numbers),
+        "claim_cards": cards.cards(claims, numbers),
+        "jsonld": jsonld_script_text(claimreview_jsonld(publication, request)),
+        "numbers": numbers,
+        "text_lang": text_lang,
+    }
+
+
+def _page_context(request, slug, parts, current, versions):
+    corrections = _corrections_log(versions, current["number"], parts["numbers"])
+    latest = versions[-1]
+    return {
+        **parts,
+        "slug": slug,
+        "number": current["number"],
+        "last_correction": corrections[0]["when"] if corrections else "",
+        "is_latest": current["number"] == latest["number"],
+        "latest_number": latest["number"],
+        "versions": [
+            {"number": v["number"], "when": _day(v["published_at"].isoformat()), "current": v["number"] == current["number"]}
+            for v in versions
+        ],
         "corrections": corrections,
         "methodology": [{"verdict": v, "badge": _verdict_badge(v), "meaning": VERDICT_MEANINGS[v]} for v in VERDICT_ORDER],
-        "jsonld": jsonld_script_text(claimreview_jsonld(publication, request)),
-        "canonical_url": request.build_absolute_uri(reverse("public_essay", args=[publication.essay.slug])),
-        "text_lang": text_lang,
+        "canonical_url": request.build_absolute_uri(reverse("public_essay", args=[slug])),
     }
 
 

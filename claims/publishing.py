@@ -57,7 +57,9 @@ def publish_essay(essay, user):
                         "Nothing to publish: no claim of “%(title)s” is approved. Publication #%(number)s stays the latest; approve verdicts first."
                     ) % {"title": essay.title, "number": latest}
                 else:
-                    message = _("Nothing to publish: no claim of “%(title)s” is approved yet. Approve verdicts first.") % {"title": essay.title}
+                    message = _("Nothing to publish: no claim of “%(title)s” is approved yet. Approve verdicts first.") % {
+                        "title": essay.title
+                    }
                 raise workflow.InvalidInput(message)
             number = latest + 1
             snapshot = build_snapshot(essay)
@@ -67,7 +69,9 @@ def publish_essay(essay, user):
             )
     except IntegrityError:
         # Two publishers got the same number: the unique constraint let one through.
-        raise workflow.Conflict(_("Someone else published this essay at the same moment. Reload the page to see the new publication.")) from None
+        raise workflow.Conflict(
+            _("Someone else published this essay at the same moment. Reload the page to see the new publication.")
+        ) from None
     log.info(
         "publishing.published",
         extra={
@@ -142,14 +146,14 @@ def build_snapshot(essay):
 def _corrections(essay, newly_published, number, now):
     """A claim published before, reopened and published again: what it said, what it says now, and why."""
     ids = [claim.pk for claim in newly_published]
-    earlier = set(
-        ClaimEvent.objects.filter(claim_id__in=ids, action="publish", at__lt=now).values_list("claim_id", flat=True).distinct()
-    )
+    earlier = set(ClaimEvent.objects.filter(claim_id__in=ids, action="publish", at__lt=now).values_list("claim_id", flat=True).distinct())
     if not earlier:
         return []
     reasons = {}
     for claim_id, comment, at in (
-        ClaimEvent.objects.filter(claim_id__in=earlier, action="reopen", from_status=Status.PUBLISHED).order_by("at", "id").values_list("claim_id", "comment", "at")
+        ClaimEvent.objects.filter(claim_id__in=earlier, action="reopen", from_status=Status.PUBLISHED)
+        .order_by("at", "id")
+        .values_list("claim_id", "comment", "at")
     ):
         reasons[claim_id] = (comment, at)  # the latest reopening wins
     before = {}
@@ -185,10 +189,10 @@ def _corrections(essay, newly_published, number, now):
 
 # Words that mark a speaker as an organisation rather than a person; the
 # desk records only a name, so this is a best guess that defaults to Person.
-_ORGANISATION_MARKERS = (
-    " inc", " inc.", " ltd", " llc", " corp", " corporation", " company", " group", " university", " institute", " agency",
-    " ministry", " department", " bureau", " council", " commission", " association", " foundation", " office", " government",
-    "公司", "集团", "大学", "学院", "研究院", "研究所", "政府", "委员会", "协会", "基金会", "部", "局", "署", "院",
+_ORGANISATION_MARKERS = tuple(
+    " inc| inc.| ltd| llc| corp| corporation| company| group| university| institute| agency| ministry| department| bureau"
+    "| council| commission| association| foundation| office| government"
+    "|公司|集团|大学|学院|研究院|研究所|政府|委员会|协会|基金会|部|局|署|院".split("|")
 )
 
 

@@ -10,8 +10,7 @@ No TemplateColumn: one template per cell is too slow on a 50-row page.
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import Column, Table
@@ -76,21 +75,28 @@ class ClaimTable(Table):
     def __init__(self, *args, base_url="", **kwargs):
         super().__init__(*args, **kwargs)
         self.base_url = base_url
-        self.today = timezone.localdate()
-        # Translations looked up once per table, not once per cell.
+        # Labels and badges built once per table, not once per cell: a 50-row page has 500 cells.
         self._labels = {
             "status": {key: str(label) for key, label in Status.choices},
             "verdict": {key: str(label) for key, label in Verdict.choices},
             "claim_type": {key: str(label) for key, label in ClaimType.choices},
             "priority": {key: str(label) for key, label in Priority.choices},
         }
+        self._cells = {
+            "status": {key: format_html('<span class="badge status-{}">{}</span>', key, label) for key, label in self._labels["status"].items()},
+            "verdict": {key: format_html('<span class="badge verdict-{}">{}</span>', key, label) for key, label in self._labels["verdict"].items()}
+            | {"": format_html('<span class="muted">{}</span>', gettext("none yet"))},
+            "claim_type": {key: conditional_escape(label) for key, label in self._labels["claim_type"].items()},
+            "priority": {key: conditional_escape(label) for key, label in self._labels["priority"].items()}
+            | {Priority.HIGH: format_html('<strong class="priority-high">{}</strong>', self._labels["priority"][Priority.HIGH])},
+        }
+        self._unassigned = format_html('<span class="muted">{}</span>', gettext("unassigned"))
+        self._no_due = format_html('<span class="muted">{}</span>', "—")
+        self._overdue = gettext("overdue")
         self._claim_url = reverse("claim", args=[987654321]).replace("987654321", "{}")
         self._essay_url = reverse("essay", args=["slug-placeholder"]).replace("slug-placeholder", "{}")
         self._yes = gettext("yes")
         self._select_label = gettext("Select claim #%(id)s")
-        self._unassigned = gettext("unassigned")
-        self._overdue = gettext("overdue")
-        self._no_verdict = gettext("none yet")
 
     # Ordering with the empty values last on every database.
     def order_assignee(self, queryset, is_descending):
@@ -135,45 +141,33 @@ class ClaimTable(Table):
         return format_html('<a href="{}">{}</a>', self._essay_url.format(record.essay.slug), truncate_to_width(record.essay.title, 40))
 
     def render_claim_type(self, record):
-        return self._labels["claim_type"].get(record.claim_type, record.claim_type)
+        return self._cells["claim_type"].get(record.claim_type) or record.claim_type
 
     def render_status(self, record):
-        return format_html('<span class="badge status-{}">{}</span>', record.status, self._labels["status"].get(record.status, record.status))
+        return self._cells["status"].get(record.status) or record.status
 
     def render_verdict(self, record):
-        value = record.verdict
-        if not value:
-            return format_html('<span class="muted">{}</span>', self._no_verdict)
-        return format_html('<span class="badge verdict-{}">{}</span>', value, self._labels["verdict"].get(value, value))
+        return self._cells["verdict"].get(record.verdict) or record.verdict
 
     def render_assignee(self, record):
         if record.assignee_id is None:
-            return format_html('<span class="muted">{}</span>', self._unassigned)
+            return self._unassigned
         return record.assignee.username
 
     def render_priority(self, record):
-        value = record.priority
-        label = self._labels["priority"].get(value, value)
-        if value == Priority.HIGH:
-            return format_html('<strong class="priority-high">{}</strong>', label)
-        return label
+        return self._cells["priority"].get(record.priority) or record.priority
 
     def render_due(self, record):
         value = record.due
         if value is None:
-            return format_html('<span class="muted">{}</span>', "—")
+            return self._no_due
         if record.is_overdue:
-            return format_html(
-                '<time datetime="{}">{}</time> <strong class="overdue">{}</strong>',
-                value.isoformat(),
-                date_format(value, "Y-m-d"),
-                self._overdue,
-            )
-        return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_format(value, "Y-m-d"))
+            return format_html('<time datetime="{0}">{0}</time> <strong class="overdue">{1}</strong>', value.isoformat(), self._overdue)
+        return format_html('<time datetime="{0}">{0}</time>', value.isoformat())
 
     def render_updated_at(self, record):
         value = timezone.localtime(record.updated_at)
-        return format_html('<time datetime="{}">{}</time>', value.isoformat(timespec="seconds"), date_format(value, "Y-m-d H:i"))
+        return format_html('<time datetime="{}">{}</time>', value.isoformat(timespec="seconds"), value.strftime("%Y-%m-%d %H:%M"))
 
     # Plain values for the export: each takes the raw database value only.
     def value_essay(self, value):

@@ -42,6 +42,9 @@ essay_import = _pending
 
 # --- Helpers ------------------------------------------------------------------------------------
 
+# Everything the claim page shows about the claim itself comes with it in one query.
+CLAIM_PAGE_RELATED = ("essay", "essay__imported_by", "assignee", "submitted_by", "duplicate_of", "split_from", "merged_into")
+
 
 class Refused(Exception):
     def __init__(self, message):
@@ -60,9 +63,7 @@ def _check_desk(user):
 
 def _get_claim_for_user(request, pk):
     """The claim with everything its page shows in one query: 404 if unknown, 403 if not on the desk."""
-    claim = get_object_or_404(
-        Claim.objects.select_related("essay", "essay__imported_by", "assignee", "submitted_by", "duplicate_of", "split_from", "merged_into"), pk=pk
-    )
+    claim = get_object_or_404(Claim.objects.select_related(*CLAIM_PAGE_RELATED), pk=pk)
     _check_desk(request.user)
     return claim
 
@@ -135,22 +136,35 @@ def _render_claim(request, claim, status=200, conflict=None, **bound):
         "next_hint": _next_hint(claim, user, may_edit),
     }
     if editor:
-        ctx["assign_form"] = bound.get("assign") or AssignForm(initial={"version": claim.version, "assignee": claim.assignee_id}, auto_id="assign_%s")
+        ctx["assign_form"] = bound.get("assign") or AssignForm(
+            initial={"version": claim.version, "assignee": claim.assignee_id}, auto_id="assign_%s"
+        )
         if claim.status in (Status.OPEN, Status.RESEARCHING):
             points = split_points(essay.text, claim.start, claim.end)
-            ctx["split_form"] = bound.get("split") or SplitForm(initial={"version": claim.version}, claim=claim, points=points, auto_id="split_%s")
+            ctx["split_form"] = bound.get("split") or SplitForm(
+                initial={"version": claim.version}, claim=claim, points=points, auto_id="split_%s"
+            )
             ctx["next_claim"] = (
-                Claim.objects.filter(essay=essay, start__gte=claim.end, status__in=(Status.OPEN, Status.RESEARCHING)).exclude(pk=claim.pk).order_by("start", "id").first()
+                Claim.objects.filter(essay=essay, start__gte=claim.end, status__in=(Status.OPEN, Status.RESEARCHING))
+                .exclude(pk=claim.pk)
+                .order_by("start", "id")
+                .first()
             )
             if ctx["next_claim"]:
-                ctx["merge_form"] = bound.get("merge") or MergeForm(initial={"version": claim.version, "other": ctx["next_claim"].pk}, auto_id="merge_%s")
+                ctx["merge_form"] = bound.get("merge") or MergeForm(
+                    initial={"version": claim.version, "other": ctx["next_claim"].pk}, auto_id="merge_%s"
+                )
     return render(request, "claims/claim_detail.html", ctx, status=status)
 
 
 def _next_hint(claim, user, may_edit):
     """One line under the status that tells this person what the claim waits for."""
     if claim.status == Status.OPEN:
-        return _("Nobody researches this claim yet. Start research to take it.") if claim.assignee_id is None else _("Assigned; research has not started.")
+        return (
+            _("Nobody researches this claim yet. Start research to take it.")
+            if claim.assignee_id is None
+            else _("Assigned; research has not started.")
+        )
     if claim.status == Status.RESEARCHING:
         if may_edit:
             return _("Add sources, choose a verdict and write the explanation, then submit it for review.")
@@ -168,7 +182,7 @@ def _next_hint(claim, user, may_edit):
 
 def _conflict(request, claim_pk, error, **bound):
     """Re-render with 409: the current claim, the events the person did not see, their input kept."""
-    claim = Claim.objects.select_related("essay", "essay__imported_by", "assignee", "submitted_by", "duplicate_of", "split_from", "merged_into").get(pk=claim_pk)
+    claim = get_object_or_404(Claim.objects.select_related(*CLAIM_PAGE_RELATED), pk=claim_pk)
     seen = _seen_version(request)
     newer = ClaimEvent.objects.filter(claim=claim).select_related("actor").order_by("at", "id")
     if seen is not None:
@@ -185,7 +199,14 @@ def _conflict(request, claim_pk, error, **bound):
         if hasattr(form, "data") and form.is_bound:
             form.data = form.data.copy()
             form.data["version"] = str(claim.version)
-    conflict = {"message": error.message, "seen": seen, "current": claim.version, "differences": differences, "events": list(newer)}
+    conflict = {
+        "message": error.message,
+        "stale": seen is not None and seen != claim.version,
+        "seen": seen,
+        "current": claim.version,
+        "differences": differences,
+        "events": list(newer),
+    }
     return _render_claim(request, claim, status=409, conflict=conflict, **bound)
 
 
@@ -206,7 +227,7 @@ def _run(request, claim, operation, bound, success):
 
 
 def _reload(claim):
-    return Claim.objects.select_related("essay", "essay__imported_by", "assignee", "submitted_by", "duplicate_of", "split_from", "merged_into").get(pk=claim.pk)
+    return get_object_or_404(Claim.objects.select_related(*CLAIM_PAGE_RELATED), pk=claim.pk)
 
 
 def _invalid(request, claim, **bound):
@@ -234,15 +255,21 @@ def claim_edit(request, pk):
         elif updated.status != old_status:
             messages.warning(
                 request,
-                _("Saved. The verdict changed after it was submitted, so the claim went back to research: submit it again when it is ready."),
+                _(
+                    "Saved. The verdict changed after it was submitted, so the claim went back to research: submit it again when it is ready."
+                ),
             )
         elif updated.status == Status.RESEARCHING:
-            messages.success(request, _("Saved. When the verdict, the explanation and at least one source are in place, submit it for review."))
+            messages.success(
+                request, _("Saved. When the verdict, the explanation and at least one source are in place, submit it for review.")
+            )
         else:
             messages.success(request, _("Saved."))
         return _back(updated, "verdict")
 
-    return _run(request, claim, lambda: workflow.edit(claim, request.user, form.changes(), form.cleaned_data["version"]), {"edit": form}, saved)
+    return _run(
+        request, claim, lambda: workflow.edit(claim, request.user, form.changes(), form.cleaned_data["version"]), {"edit": form}, saved
+    )
 
 
 TRANSITION_MESSAGES = {
@@ -276,7 +303,9 @@ def claim_transition(request, pk):
 
     # The workflow checks the version, the role, the state and the comment, in that order.
     data = form.cleaned_data
-    return _run(request, claim, lambda: workflow.transition(claim, action.name, request.user, data["comment"], data["version"]), bound, done)
+    return _run(
+        request, claim, lambda: workflow.transition(claim, action.name, request.user, data["comment"], data["version"]), bound, done
+    )
 
 
 @login_required
@@ -298,7 +327,9 @@ def claim_assign(request, pk):
             messages.success(request, _("Assigned to %(name)s. The claim is in their queue.") % {"name": assignee.get_username()})
         return _back(updated)
 
-    return _run(request, claim, lambda: workflow.assign(claim, request.user, assignee, form.cleaned_data["version"]), {"assign": form}, done)
+    return _run(
+        request, claim, lambda: workflow.assign(claim, request.user, assignee, form.cleaned_data["version"]), {"assign": form}, done
+    )
 
 
 @login_required
@@ -315,13 +346,19 @@ def source_add(request, pk):
 
     def done(source):
         if source.claim.status != old_status:
-            messages.warning(request, _("Source added. The evidence changed after submission, so the claim went back to research: submit it again."))
+            messages.warning(
+                request, _("Source added. The evidence changed after submission, so the claim went back to research: submit it again.")
+            )
         else:
             messages.success(request, _("Source added. Add more, or submit the claim for review when the verdict is ready."))
         return _back(claim, "sources")
 
     return _run(
-        request, claim, lambda: workflow.add_source(claim, request.user, version=form.cleaned_data["version"], **form.source_fields()), {"source": form}, done
+        request,
+        claim,
+        lambda: workflow.add_source(claim, request.user, version=form.cleaned_data["version"], **form.source_fields()),
+        {"source": form},
+        done,
     )
 
 
@@ -337,7 +374,9 @@ def source_remove(request, pk, source_pk):
 
     def done(updated):
         if updated.status != old_status:
-            messages.warning(request, _("Source removed. The evidence changed after submission, so the claim went back to research: submit it again."))
+            messages.warning(
+                request, _("Source removed. The evidence changed after submission, so the claim went back to research: submit it again.")
+            )
         else:
             messages.success(request, _("Source removed. The history keeps a record of it."))
         return _back(updated, "sources")
@@ -384,7 +423,13 @@ def claim_split(request, pk):
         )
         return _back(first)
 
-    return _run(request, claim, lambda: workflow.split(claim, request.user, form.cleaned_data["at"], form.cleaned_data["version"]), {"split": form}, done)
+    return _run(
+        request,
+        claim,
+        lambda: workflow.split(claim, request.user, form.cleaned_data["at"], form.cleaned_data["version"]),
+        {"split": form},
+        done,
+    )
 
 
 @login_required
@@ -402,7 +447,8 @@ def claim_merge(request, pk):
     def done(merged):
         messages.success(
             request,
-            _("Merged: this claim now covers both passages; #%(other)s is dismissed as merged into it. Check the quote and the verdict.") % {"other": other.pk},
+            _("Merged: this claim now covers both passages; #%(other)s is dismissed as merged into it. Check the quote and the verdict.")
+            % {"other": other.pk},
         )
         return _back(merged)
 
@@ -416,7 +462,10 @@ def claim_merge(request, pk):
 def essay_detail(request, slug):
     essay = get_object_or_404(Essay.objects.select_related("imported_by"), slug=slug)
     if not is_reviewer(request.user):
-        return _refused(request, _("Only members of the desk (reviewers and editors) may open essays in work. Published essays are on their public page."))
+        return _refused(
+            request,
+            _("Only members of the desk (reviewers and editors) may open essays in work. Published essays are on their public page."),
+        )
     return _render_essay(request, essay)
 
 
@@ -454,6 +503,7 @@ def claim_create(request, slug):
         return _render_essay(request, essay, form=form, status=400, error=error.message)
     messages.success(
         request,
-        _("Claim #%(id)s created for “%(quote)s”. Start research to take it, or an editor assigns it.") % {"id": claim.pk, "quote": claim.quote[:80]},
+        _("Claim #%(id)s created for “%(quote)s”. Start research to take it, or an editor assigns it.")
+        % {"id": claim.pk, "quote": claim.quote[:80]},
     )
     return redirect("claim", pk=claim.pk)

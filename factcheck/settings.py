@@ -88,6 +88,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+# Django's page, plus the reason in the log of refused requests.
+CSRF_FAILURE_VIEW = "claims.middleware.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -116,6 +118,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "claims.middleware.RefusedRequestLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -194,7 +197,7 @@ TIME_ZONE = "UTC"
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -251,8 +254,16 @@ AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Renders that template with the pause in minutes (axes' own context says "PT15M") and a Retry-After header.
+AXES_LOCKOUT_CALLABLE = "claims.middleware.lockout_response"
 AXES_ENABLED = envbool("AXES_ENABLED", True)
 AXES_VERBOSE = False
+# The lock-out ends AXES_COOLOFF_MINUTES after it began, however often the attacker keeps trying.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Behind TRUSTED_PROXY_COUNT reverse proxies, the client's address is read from X-Forwarded-For;
+# otherwise every attempt would come from the proxy's address and share one lock.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "claims.middleware.client_ip"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -269,6 +280,8 @@ REST_FRAMEWORK = {
         "token_ip": os.environ.get("TOKEN_THROTTLE_IP", "20/min"),
     },
     "EXCEPTION_HANDLER": "claims.api.errors.exception_handler",
+    # Without it DRF keys its throttles on the whole X-Forwarded-For header, which any client can vary.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 
 SPECTACULAR_SETTINGS = {

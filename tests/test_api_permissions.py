@@ -77,6 +77,12 @@ MATRIX = [
 
 
 @pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    # The matrix creates five accounts per case; production-strength hashing would make it crawl.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache(db):
     cache.clear()
     yield

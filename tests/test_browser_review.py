@@ -12,7 +12,8 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import IntegrityError, transaction
 
-from claims.models import Claim, Essay, Note, Source, Status
+from claims import workflow
+from claims.models import Claim, Essay, Source, Status
 from claims.roles import EDITORS, REVIEWERS, ensure_groups
 from tests.conftest import ESSAY_TEXT, PASSWORD
 
@@ -46,7 +47,8 @@ def browser():
         pytest.skip(f"Chromium is not installed at {CHROMIUM} (make system-packages)")
     with playwright_sync.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         )
         yield browser
         browser.close()
@@ -57,7 +59,18 @@ def open_page(browser, **options):
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.problems = []
-    page.on("console", lambda message: message.type == "error" and page.problems.append(message.text))
+    # Console errors (a CSP violation is one) and failed responses, but not the browser's own favicon request.
+    page.on(
+        "console", lambda message: message.type == "error" and "status of 404" not in message.text and page.problems.append(message.text)
+    )
+    page.on(
+        "response",
+        lambda response: (
+            response.status >= 400
+            and not response.url.endswith("/favicon.ico")
+            and page.problems.append(f"{response.status} {response.url}")
+        ),
+    )
     page.on("pageerror", lambda error: page.problems.append(str(error)))
     return page
 
@@ -106,16 +119,22 @@ def test_it_walks_a_claim_from_selection_to_approval(browser, live_server, desk_
     editor = person("edith", EDITORS)
     person("rosa", REVIEWERS)
     person("eric", EDITORS)
-    essay = Essay.objects.create(title="OpenAI 与 DeepSeek", slug="openai-deepseek", language="zh", author="测试作者", text=ESSAY_TEXT, imported_by=editor)
+    essay = Essay.objects.create(
+        title="OpenAI 与 DeepSeek", slug="openai-deepseek", language="zh", author="测试作者", text=ESSAY_TEXT, imported_by=editor
+    )
     # Claims around the selection, so that it starts in one text node and ends in another across a highlight.
     first = ESSAY_TEXT.index("OpenAI只有150名员工")
-    Claim.objects.create(essay=essay, start=first, end=first + 14, quote=ESSAY_TEXT[first : first + 14], claim_type="statistic")
+    statistic = Claim.objects.create(essay=essay, start=first, end=first + 14, quote=ESSAY_TEXT[first : first + 14], claim_type="statistic")
     inner = ESSAY_TEXT.index("好问题")
     Claim.objects.create(essay=essay, start=inner, end=inner + 3, quote="好问题", status=Status.DISMISSED)
 
     page = open_page(browser)
     sign_in(page, live_server, "rosa")
     page.goto(f"{live_server.url}/essays/{essay.slug}/")
+    # A click on a highlight opens its claim.
+    page.locator(f'mark[data-href="/claims/{statistic.pk}/"]').click()
+    page.wait_for_url(f"**/claims/{statistic.pk}/")
+    page.go_back()
     fragment = "这是一个好问题😀。根据Semi"
     selected = page.evaluate(SELECT_FRAGMENT, fragment)
     assert selected["nodes"] == 2
@@ -124,7 +143,8 @@ def test_it_walks_a_claim_from_selection_to_approval(browser, live_server, desk_
     assert panel.is_visible()
     assert page.locator("#new-claim-quote").inner_text() == fragment
     page.select_option("#js_claim_type", "quote")
-    page.screenshot(path=str(SCREENSHOTS / "essay-page-new-claim.png"), full_page=False) if SCREENSHOTS.is_dir() else None
+    if SCREENSHOTS.is_dir():
+        page.screenshot(path=str(SCREENSHOTS / "essay-page-new-claim.png"))
     page.get_by_role("button", name="Create claim").first.click()
     page.wait_for_url("**/claims/*/")
 
@@ -173,7 +193,8 @@ def test_it_walks_a_claim_from_selection_to_approval(browser, live_server, desk_
     assert any("Approve" in line and "eric" in line for line in history)
 
     if SCREENSHOTS.is_dir():
-        page.screenshot(path=str(SCREENSHOTS / "claim-page.png"), full_page=True)
+        second.reload()
+        second.screenshot(path=str(SCREENSHOTS / "claim-page.png"), full_page=True)
         page.goto(f"{live_server.url}/essays/{essay.slug}/")
         page.screenshot(path=str(SCREENSHOTS / "essay-page.png"), full_page=True)
         page.set_viewport_size({"width": 375, "height": 800})
@@ -189,19 +210,36 @@ def test_it_runs_no_injected_script(browser, live_server, desk_groups):
     nasty_user = person('"><img src=x onerror=alert(1)>', REVIEWERS)
     text = "开头。" + "".join(f"{n} 句子{i}。" for i, n in enumerate(NASTY)) + "结尾。"
     essay = Essay.objects.create(
-        title=" ".join(NASTY), slug="nasty", language="zh", author=" ".join(NASTY), text=text, imported_by=editor, url="https://example.org/'><script>alert(1)</script>"
+        title=" ".join(NASTY),
+        slug="nasty",
+        language="zh",
+        author=" ".join(NASTY),
+        text=text,
+        imported_by=editor,
+        url="https://example.org/'><script>alert(1)</script>",
     )
     claims = []
     for fragment in NASTY:
         start = text.index(fragment)
-        claims.append(Claim.objects.create(essay=essay, start=start, end=start + len(fragment) + 3, quote=text[start : start + len(fragment) + 3]))
+        claims.append(
+            Claim.objects.create(essay=essay, start=start, end=start + len(fragment) + 3, quote=text[start : start + len(fragment) + 3])
+        )
     claim = claims[0]
     Claim.objects.filter(pk=claim.pk).update(
-        speaker=NASTY[0], normalized=NASTY[1], verdict_summary=NASTY[2], verdict="false", reasons=NASTY, assignee=nasty_user, status=Status.RESEARCHING
+        speaker=NASTY[0],
+        normalized=NASTY[1],
+        verdict_summary=NASTY[2],
+        verdict="false",
+        reasons=NASTY,
+        assignee=nasty_user,
+        status=Status.RESEARCHING,
     )
+    workflow.transition(claims[1], "dismiss", editor, comment=" ".join(NASTY))
     for value in NASTY:
-        Note.objects.create(claim=claim, author=nasty_user, text=value)
-        source = Source.objects.create(claim=claim, added_by=nasty_user, url="https://example.org/a", title=value, publisher=value, excerpt=value)
+        workflow.add_note(claim, nasty_user, value)
+        source = Source.objects.create(
+            claim=claim, added_by=nasty_user, url="https://example.org/a", title=value, publisher=value, excerpt=value
+        )
     # The database itself refuses a javascript: URL, even from a bulk update that skips validation...
     for field in ("url", "archive_url"):
         with pytest.raises(IntegrityError), transaction.atomic():
@@ -209,7 +247,9 @@ def test_it_runs_no_injected_script(browser, live_server, desk_groups):
     with pytest.raises(IntegrityError), transaction.atomic():
         Essay.objects.filter(pk=essay.pk).update(url="javascript:alert(1)")
     # ...so what can get in is an http URL that carries markup.
-    Source.objects.filter(pk=source.pk).update(url='https://example.org/"><script>alert(1)</script>', archive_url="http://x.org/javascript:alert(1)'><img src=x onerror=alert(1)>")
+    Source.objects.filter(pk=source.pk).update(
+        url='https://example.org/"><script>alert(1)</script>', archive_url="http://x.org/javascript:alert(1)'><img src=x onerror=alert(1)>"
+    )
 
     # With the Content-Security-Policy bypassed, only escaping stands between the text and a dialog.
     page = open_page(browser, bypass_csp=True)
@@ -224,4 +264,7 @@ def test_it_runs_no_injected_script(browser, live_server, desk_groups):
         assert page.locator("script:not([src])").count() == 0, path
         assert page.locator("body").inner_text().count("<script>alert(1)</script>") >= 1, path
     assert dialogs == []
+    # The probe: on this page an inline script would run and its dialog would be recorded.
+    page.add_script_tag(content="alert('inline probe')")
+    assert dialogs == ["inline probe"]
     assert Claim.objects.filter(essay=essay).count() == 3

@@ -119,7 +119,16 @@ def test_it_shows_split_and_merge_to_editors(editor_client, claim, make_claim):
 def test_it_lists_sources_notes_and_the_timeline(reviewer, claim):
     workflow.transition(claim, "start", reviewer)
     claim.refresh_from_db()
-    workflow.add_source(claim, reviewer, version=claim.version, url="https://example.org/a", title="Annual report", publisher="Stats office", stance="refutes", excerpt="150 staff")
+    workflow.add_source(
+        claim,
+        reviewer,
+        version=claim.version,
+        url="https://example.org/a",
+        title="Annual report",
+        publisher="Stats office",
+        stance="refutes",
+        excerpt="150 staff",
+    )
     workflow.add_note(claim, reviewer, "First note")
     workflow.add_note(claim, reviewer, "Second note")
     claim.refresh_from_db()
@@ -142,7 +151,9 @@ def test_it_escapes_user_text(reviewer, claim):
     Claim.objects.filter(pk=claim.pk).update(speaker=nasty, normalized=nasty, reasons=[nasty], status=Status.RESEARCHING, assignee=reviewer)
     source = add_source(claim, reviewer, title=nasty, publisher=nasty, excerpt=nasty)
     # The database refuses other schemes outright; what gets in starts with http but may carry markup.
-    Source.objects.filter(pk=source.pk).update(url='https://example.org/"><script>alert(1)</script>', archive_url="http://x/'><img src=x onerror=alert(1)>")
+    Source.objects.filter(pk=source.pk).update(
+        url='https://example.org/"><script>alert(1)</script>', archive_url="http://x/'><img src=x onerror=alert(1)>"
+    )
     Note.objects.create(claim=claim, author=reviewer, text=nasty)
     response = client_for(reviewer).get(url(claim))
     body = response.content.decode()
@@ -173,7 +184,9 @@ def test_it_keeps_the_query_count_constant_in_sources_notes_and_history(reviewer
         assert client.get(url(claim)).status_code == 200
     Source.objects.bulk_create([Source(claim=claim, added_by=reviewer, url=f"https://example.org/{i}", title=f"S{i}") for i in range(199)])
     Note.objects.bulk_create([Note(claim=claim, author=reviewer, text=f"note {i}") for i in range(199)])
-    ClaimEvent.objects.bulk_create([ClaimEvent(claim=claim, actor=reviewer, kind=EventKind.NOTE, comment=f"note {i}", version=2) for i in range(199)])
+    ClaimEvent.objects.bulk_create(
+        [ClaimEvent(claim=claim, actor=reviewer, kind=EventKind.NOTE, comment=f"note {i}", version=2) for i in range(199)]
+    )
     with django_assert_num_queries(len(small.captured_queries)):
         response = client.get(url(claim))
     assert len(page(response).select("li.source")) == 200

@@ -43,7 +43,15 @@ def essay_with_source(essay):
 def every_verdict(essay_with_source, editor, reviewer, clock):
     """Seven claims, one per verdict, published together."""
     text = essay_with_source.text
-    fragments = ["2019年", "OpenAI只有150名员工", "京东AI研究高管何晓冬", "中国需要建立自己的ChatGPT", "在我看来", "根据SemiAnalysis", "总共达到了5万个"]
+    fragments = [
+        "2019年",
+        "OpenAI只有150名员工",
+        "京东AI研究高管何晓冬",
+        "中国需要建立自己的ChatGPT",
+        "在我看来",
+        "根据SemiAnalysis",
+        "总共达到了5万个",
+    ]
     claims = {}
     for fragment, verdict in zip(fragments, EXPECTED_RATINGS, strict=True):
         start = text.index(fragment)
@@ -95,7 +103,9 @@ def test_each_url_points_at_an_anchor_on_the_page(client, every_verdict):
 def test_it_describes_the_claim_and_where_it_appeared(client, essay_with_source, editor, editor2, reviewer, clock):
     claim = approve(_claim_on(essay_with_source, "京东AI研究高管何晓冬对媒体称，中国需要建立自己的ChatGPT"), reviewer, editor)
     claim = workflow.transition(claim, "return", editor, comment="Add the speaker.")
-    claim = workflow.edit(claim, editor, {"speaker": "何晓冬", "normalized": "He Xiaodong said China needs its own ChatGPT."}, claim.version)
+    claim = workflow.edit(
+        claim, editor, {"speaker": "何晓冬", "normalized": "He Xiaodong said China needs its own ChatGPT."}, claim.version
+    )
     claim = workflow.transition(claim, "submit", editor)
     workflow.transition(claim, "approve", editor2)
     plain = approve(_claim_on(essay_with_source, "OpenAI只有150名员工"), reviewer, editor)

@@ -30,7 +30,10 @@ def test_it_highlights_every_claim_with_its_status_in_words(reviewer_client, ess
     assert [m["class"] for m in marks] == [["status-open"], ["status-dismissed"]]
     assert [m.get_text() for m in marks] == ["OpenAI只有150名员工", "中国需要建立自己的ChatGPT"]
     labels = container.select("sup.mark-label a")
-    assert [(a["href"], a.get_text()) for a in labels] == [(f"/claims/{claim.pk}/", f"#{claim.pk} Open"), (f"/claims/{other.pk}/", f"#{other.pk} Dismissed")]
+    assert [(a["href"], a.get_text()) for a in labels] == [
+        (f"/claims/{claim.pk}/", f"#{claim.pk} Open"),
+        (f"/claims/{other.pk}/", f"#{other.pk} Dismissed"),
+    ]
     assert marks[0]["data-href"] == f"/claims/{claim.pk}/"
     assert rebuilt_text(container) == ESSAY_TEXT
     assert container["data-length"] == str(len(ESSAY_TEXT))
@@ -56,7 +59,7 @@ def test_it_shows_overlapping_claims_and_every_character_exactly_once(reviewer_c
 
 
 def test_it_escapes_essay_text_and_claims(editor, reviewer_client):
-    text = "Intro <script>alert(1)</script> and \"><img src=x onerror=alert(1)> end."
+    text = 'Intro <script>alert(1)</script> and "><img src=x onerror=alert(1)> end.'
     essay = Essay.objects.create(title="<b>Bold</b>", slug="nasty", language="en", author="<i>me</i>", text=text, imported_by=editor)
     start = text.index("<script>")
     Claim.objects.create(essay=essay, start=start, end=start + 25, quote=text[start : start + 25])
@@ -142,7 +145,9 @@ def span(fragment):
 
 def test_it_creates_a_claim_at_a_span_with_an_emoji(reviewer, reviewer_client, essay):
     start, end = span("这是一个好问题😀。根据")
-    response = reviewer_client.post(f"/essays/{essay.slug}/claims/new/", {"start": start, "end": end, "quote": "这是一个好问题😀。根据", "claim_type": "quote"})
+    response = reviewer_client.post(
+        f"/essays/{essay.slug}/claims/new/", {"start": start, "end": end, "quote": "这是一个好问题😀。根据", "claim_type": "quote"}
+    )
     claim = Claim.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/claims/{claim.pk}/"
     assert (claim.start, claim.end, claim.quote, claim.claim_type) == (start, end, ESSAY_TEXT[start:end], "quote")
@@ -153,7 +158,9 @@ def test_it_creates_a_claim_at_a_span_with_an_emoji(reviewer, reviewer_client, e
 def test_it_refuses_offsets_counted_in_utf16_units(reviewer_client, essay):
     # A browser counting UTF-16 units lands one character late after the emoji.
     start, end = span("根据SemiAnalysis")
-    response = reviewer_client.post(f"/essays/{essay.slug}/claims/new/", {"start": start + 1, "end": end + 1, "quote": "根据SemiAnalysis", "claim_type": "other"})
+    response = reviewer_client.post(
+        f"/essays/{essay.slug}/claims/new/", {"start": start + 1, "end": end + 1, "quote": "根据SemiAnalysis", "claim_type": "other"}
+    )
     assert response.status_code == 400
     assert "does not match the essay" in response.content.decode()
     assert not Claim.objects.exists()
@@ -209,10 +216,16 @@ def test_it_answers_404_for_a_claim_in_an_unknown_essay(reviewer_client, db):
 
 def test_highlight_text_clips_crossing_marks_and_keeps_labels_out_of_the_text():
     text = "abcdef😀gh"
-    html = str(highlight_text(text, [Mark(0, 4, "status-open", "/c/1/", "#1 Open", 1), Mark(2, 7, "status-approved", "/c/2/", "#2 Approved", 2)]))
+    html = str(
+        highlight_text(text, [Mark(0, 4, "status-open", "/c/1/", "#1 Open", 1), Mark(2, 7, "status-approved", "/c/2/", "#2 Approved", 2)])
+    )
     doc = BeautifulSoup(html, "html.parser")
     assert rebuilt_text(doc) == text
-    assert [(m["class"][0], m.get_text()) for m in doc.select("mark")] == [("status-open", "ab"), ("status-approved", "cd"), ("status-approved", "ef😀")]
+    assert [(m["class"][0], m.get_text()) for m in doc.select("mark")] == [
+        ("status-open", "ab"),
+        ("status-approved", "cd"),
+        ("status-approved", "ef😀"),
+    ]
     assert [(s["data-point"], s.get_text()) for s in doc.select("sup")] == [("4", "#1 Open"), ("7", "#2 Approved")]
 
 

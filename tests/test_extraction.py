@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 import claims
-from claims.extraction import DEFAULT_THRESHOLD, MAX_ESSAY_BYTES, Proposal, detect_language, propose
-from claims.extraction import duplicates
+from claims.extraction import DEFAULT_THRESHOLD, MAX_ESSAY_BYTES, Proposal, detect_language, duplicates, propose
 
 SAMPLES = Path(claims.__file__).parent / "sample"
 ANNOTATIONS = Path(__file__).parent / "data" / "annotations"
@@ -249,8 +248,8 @@ def test_it_splits_english_sentences_around_abbreviations():
 
 def test_it_follows_an_english_quotation_across_sentences():
     text = (
-        "The mill closed in 2019. \"We went from 340 workers to six,\" said Dana Whitfield, the union's last organiser. "
-        "\"Nobody covered the town meetings for two years. Nobody came.\""
+        'The mill closed in 2019. "We went from 340 workers to six," said Dana Whitfield, the union\'s last organiser. '
+        '"Nobody covered the town meetings for two years. Nobody came."'
     )
     proposals = propose(text, "en", include_all=True)
     _assert_anchored(text, proposals)
@@ -279,7 +278,9 @@ def test_it_weighs_english_questions_opinions_and_conditionals():
 
 
 def test_it_keeps_a_conditional_that_states_a_figure():
-    text = "If Congress passed the Local Journalism Sustainability Act, publishers could claim a tax credit of up to $25,000 per journalist."
+    text = (
+        "If Congress passed the Local Journalism Sustainability Act, publishers could claim a tax credit of up to $25,000 per journalist."
+    )
     (claim,) = propose(text, "en")
     assert any("checkable figure" in r for r in claim.reasons)
 
@@ -339,13 +340,16 @@ BAD_INPUTS = {
     "mixed-scripts": "Sam Altman说:“我们在2019年只有150名员工。” Then he left. Привет, мир! مرحبا 2023年。",
     "emoji-outside-bmp": "😀🚀 OpenAI在2019年只有150名员工😀。𠀀𠀁 DeepSeek说🚀“钱不是问题”。🎉",
     "rtl-marks": "\u200fOpenAI在2019年只有150名员工。\u202eDeepSeek说\u202c:\u200e“钱不是问题”\u200f。",
-    "nul-bytes": "OpenAI\x00在2019年\x00只有150名员工。\x00\x00 He said\x00 \"we had 5 staff\" in 2020.",
+    "nul-bytes": 'OpenAI\x00在2019年\x00只有150名员工。\x00\x00 He said\x00 "we had 5 staff" in 2020.',
     "only-punctuation": "。。。？！“”‘’——;;::,,、……",
-    "unbalanced-quotes": "“他说:“2019年只有150名员工。‘钱不是问题。 He said \"we had 5 staff in 2020.",
+    "unbalanced-quotes": '“他说:“2019年只有150名员工。‘钱不是问题。 He said "we had 5 staff in 2020.',
     "nested-quotes": "“" * 300 + "2019年只有150名员工。" + "”" * 300,
     "brackets": "(((2019年只有150名员工。))))))（（（DeepSeek在2023年）",
     "separator-only": "------\n=====\n版权声明:本文版权归原作者所有。",
     "long-line-no-space": "a" * 50_000 + "。" + "9" * 20_000,
+    # Lines that nearly match a separator or boilerplate pattern, or a clause break.
+    "long-rule-then-text": "-" * 50_000 + "x\n" + " " * 50_000 + "版权\n" + "，" + " " * 50_000 + "但" + "Ab " * 20_000,
+    "many-wrapped-lines": "the company had 150 employees in 2019 and nobody said otherwise\n" * 5_000,
 }
 
 
@@ -365,7 +369,7 @@ def test_it_returns_nothing_for_empty_or_blank_text():
 
 @pytest.mark.parametrize(
     ("language", "sentence"),
-    [("zh", "甲说有{}人。"), ("en", "Unit {} had 5 staff. ")],
+    [("zh", "公司有{}人。"), ("en", "Unit {} had 5 staff. ")],
 )
 def test_it_handles_100000_sentences(language, sentence):
     text = "".join(sentence.format(i % 10) for i in range(100_000))

@@ -9,7 +9,7 @@ from django.urls import reverse
 from claims import workflow
 from claims.models import Claim, ClaimEvent, Publication, Status
 from claims.publishing import publish_essay
-from tests.conftest import add_source, client_for
+from tests.conftest import client_for
 
 
 def approve(claim, reviewer, editor, verdict="false", summary="The record says otherwise.", url="https://example.org/report"):
@@ -131,7 +131,9 @@ def test_it_numbers_the_next_publication_and_keeps_earlier_claims(editor, review
     first = publish_essay(essay, editor)
     first_time = clock.now
     clock.shift(days=1)
-    second_claim = approve(make_claim("中国需要建立自己的ChatGPT"), reviewer, editor, verdict="unverifiable", summary="No record of the interview.")
+    second_claim = approve(
+        make_claim("中国需要建立自己的ChatGPT"), reviewer, editor, verdict="unverifiable", summary="No record of the interview."
+    )
     second = publish_essay(essay, editor)
     assert (first.number, second.number) == (1, 2)
     assert [c["id"] for c in second.snapshot["claims"]] == [approved_claim.pk, second_claim.pk]
@@ -154,7 +156,11 @@ def test_it_records_a_correction(editor, editor2, reviewer, essay, approved_clai
     assert second.number == 2
     [correction] = second.corrections
     assert correction["claim_id"] == claim.pk
-    assert correction["before"] == {"publication": 1, "verdict": "mostly_true", "verdict_summary": "About 150 is the right order of magnitude."}
+    assert correction["before"] == {
+        "publication": 1,
+        "verdict": "mostly_true",
+        "verdict_summary": "About 150 is the right order of magnitude.",
+    }
     assert correction["after"] == {"verdict": "mixed", "verdict_summary": "Reports range from 100 to 150."}
     assert correction["reason"] == "OpenAI published no exact headcount for 2019."
     assert correction["corrected_at"] == clock.now.isoformat()
@@ -164,7 +170,9 @@ def test_it_records_a_correction(editor, editor2, reviewer, essay, approved_clai
     assert item["published_at"] < item["updated_at"]
 
 
-def test_a_reopened_claim_leaves_the_next_publication_until_it_is_approved_again(editor, reviewer, essay, make_claim, approved_claim, clock):
+def test_a_reopened_claim_leaves_the_next_publication_until_it_is_approved_again(
+    editor, reviewer, essay, make_claim, approved_claim, clock
+):
     publish_essay(essay, editor)
     workflow.transition(approved_claim, "reopen", editor, comment="Check again.")
     approve(make_claim("中国需要建立自己的ChatGPT"), reviewer, editor, verdict="unverifiable", summary="No record.")

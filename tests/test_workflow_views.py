@@ -39,7 +39,17 @@ def in_review(claim, submitter):
 
 def snapshot(claim):
     claim.refresh_from_db()
-    return (claim.status, claim.version, claim.verdict, claim.verdict_summary, claim.assignee_id, claim.start, claim.end, claim.sources.count(), claim.notes.count())
+    return (
+        claim.status,
+        claim.version,
+        claim.verdict,
+        claim.verdict_summary,
+        claim.assignee_id,
+        claim.start,
+        claim.end,
+        claim.sources.count(),
+        claim.notes.count(),
+    )
 
 
 # --- claim_edit ---------------------------------------------------------------------------------
@@ -155,7 +165,9 @@ def test_it_keeps_the_input_and_shows_what_changed_on_a_stale_edit(reviewer, edi
 def test_it_keeps_the_input_on_invalid_values(reviewer, reviewer_client, claim):
     claim = researching(claim, reviewer)
     before = snapshot(claim)
-    response = reviewer_client.post(f"/claims/{claim.pk}/edit/", edit_data(claim, verdict="sort-of", due="next week", verdict_summary="Keep me"))
+    response = reviewer_client.post(
+        f"/claims/{claim.pk}/edit/", edit_data(claim, verdict="sort-of", due="next week", verdict_summary="Keep me")
+    )
     assert response.status_code == 400
     assert snapshot(claim) == before
     doc = page(response)
@@ -185,7 +197,9 @@ def transition(client, claim, action, comment="", version=None):
 def test_it_starts_research(reviewer, reviewer_client, claim):
     response = transition(reviewer_client, claim, "start")
     assert response.status_code == 302 and response["Location"] == f"/claims/{claim.pk}/"
-    assert messages_of(response) == ["Research started and the claim is assigned to you. Add sources and a verdict, then submit it for review."]
+    assert messages_of(response) == [
+        "Research started and the claim is assigned to you. Add sources and a verdict, then submit it for review."
+    ]
     claim.refresh_from_db()
     assert (claim.status, claim.assignee) == (Status.RESEARCHING, reviewer)
 
@@ -241,7 +255,9 @@ def test_it_refuses_an_action_in_the_wrong_state(editor_client, claim):
     before = snapshot(claim)
     response = transition(editor_client, claim, "approve")
     assert response.status_code == 409
-    assert "is not possible while the claim is Open" in response.content.decode()
+    conflict = page(response).select("#conflict")[0].get_text()
+    assert "Not possible in the claim's current state" in conflict
+    assert "is not possible while the claim is Open" in conflict
     assert snapshot(claim) == before
 
 
@@ -374,13 +390,20 @@ def test_it_adds_a_source(reviewer, reviewer_client, claim):
     assert response.status_code == 302 and response["Location"] == f"/claims/{claim.pk}/#sources"
     assert "Source added" in messages_of(response)[0]
     source = Source.objects.get(claim=claim)
-    assert (source.title, source.stance, source.added_by, source.published_on.isoformat()) == ("Annual report 2019", "refutes", reviewer, "2020-01-15")
+    assert (source.title, source.stance, source.added_by, source.published_on.isoformat()) == (
+        "Annual report 2019",
+        "refutes",
+        reviewer,
+        "2020-01-15",
+    )
 
 
 def test_it_refuses_a_source_that_is_not_http(reviewer, reviewer_client, claim):
     claim = researching(claim, reviewer)
     before = snapshot(claim)
-    response = reviewer_client.post(f"/claims/{claim.pk}/sources/", source_data(claim, url="javascript:alert(1)", archive_url="ftp://x.org/a"))
+    response = reviewer_client.post(
+        f"/claims/{claim.pk}/sources/", source_data(claim, url="javascript:alert(1)", archive_url="ftp://x.org/a")
+    )
     assert response.status_code == 400
     doc = page(response)
     assert doc.select("#source_url_error") and doc.select("#source_archive_url_error")
@@ -482,7 +505,10 @@ def test_it_adds_notes_even_from_stale_pages(reviewer, reviewer2, claim):
     second = client_for(reviewer2).post(f"/claims/{claim.pk}/notes/", {"text": "Found the filing.", "version": seen})
     assert (first.status_code, second.status_code) == (302, 302)
     assert first["Location"] == f"/claims/{claim.pk}/#notes"
-    assert [(n.author.username, n.text) for n in Note.objects.filter(claim=claim)] == [("rosa", "Called the press office."), ("ravi", "Found the filing.")]
+    assert [(n.author.username, n.text) for n in Note.objects.filter(claim=claim)] == [
+        ("rosa", "Called the press office."),
+        ("ravi", "Found the filing."),
+    ]
 
 
 def test_it_refuses_an_empty_note(reviewer_client, claim):

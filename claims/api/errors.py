@@ -22,9 +22,9 @@ NON_FIELD = "non_field_errors"
 
 def exception_handler(exc, context):
     if isinstance(exc, WorkflowError):
-        body = {"detail": str(exc.message)}
+        body = {"detail": printable(exc.message)}
         if exc.errors:
-            body["errors"] = {field: [str(m) for m in messages] for field, messages in exc.errors.items()}
+            body["errors"] = {printable(field): [printable(m) for m in messages] for field, messages in exc.errors.items()}
         if isinstance(exc, Conflict):
             body["current_status"] = exc.current_status
             body["current_version"] = exc.current_version
@@ -41,10 +41,15 @@ def exception_handler(exc, context):
         response.data = {"detail": _first_message(errors) if list(errors) == [NON_FIELD] else _("Some values are not valid."), "errors": errors}
         response.status_code = status.HTTP_400_BAD_REQUEST
     elif isinstance(response.data, dict) and "detail" in response.data:
-        response.data = {"detail": str(response.data["detail"])}
+        response.data = {"detail": printable(response.data["detail"])}
     else:
-        response.data = {"detail": str(response.data)}
+        response.data = {"detail": printable(response.data)}
     return response
+
+
+def printable(message):
+    """Messages may quote what the client sent; a lone surrogate in it cannot be encoded, so show it escaped."""
+    return str(message).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def flatten(data, prefix=""):
@@ -52,7 +57,7 @@ def flatten(data, prefix=""):
     result = {}
     if isinstance(data, dict):
         for key, value in data.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
+            name = f"{prefix}.{printable(key)}" if prefix else printable(key)
             result.update(flatten(value, name))
     elif isinstance(data, list) and any(isinstance(item, (dict, list)) for item in data):
         for index, value in enumerate(data):
@@ -60,7 +65,7 @@ def flatten(data, prefix=""):
                 result.update(flatten(value, f"{prefix}.{index}" if prefix else str(index)))
     else:
         messages = data if isinstance(data, list) else [data]
-        result[prefix or NON_FIELD] = [str(message) for message in messages]
+        result[prefix or NON_FIELD] = [printable(message) for message in messages]
     return result
 
 

@@ -22,6 +22,25 @@ LONG_TEXT = 20_000
 COMMENT_TEXT = 5_000
 
 
+class Text(serializers.CharField):
+    """Text, and only text: a number or a list where a string belongs is refused, not turned into one."""
+
+    default_error_messages = {"invalid": _("Enter text (a JSON string).")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class Slug(Text, serializers.SlugField):
+    pass
+
+
+class URL(Text, serializers.URLField):
+    pass
+
+
 class ErrorSerializer(serializers.Serializer):
     """Every error body: a sentence, and per field what is wrong."""
 
@@ -95,15 +114,15 @@ class EssayDetailSerializer(EssaySerializer):
 
 
 class EssayImportSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=300)
+    title = Text(max_length=300)
     # The text is stored exactly as sent: no trimming.
-    text = serializers.CharField(trim_whitespace=False, help_text=_("The full essay text, stored exactly as sent."))
+    text = Text(trim_whitespace=False, help_text=_("The full essay text, stored exactly as sent."))
     language = serializers.ChoiceField(
         choices=Language.choices, required=False, allow_null=True, help_text=_("zh or en; omitted or null: detected from the text.")
     )
-    slug = serializers.SlugField(max_length=120, required=False, allow_blank=True, help_text=_("Made from the title when omitted."))
-    author = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    url = serializers.URLField(max_length=1000, required=False, allow_blank=True, validators=[HTTP_URL])
+    slug = Slug(max_length=120, required=False, allow_blank=True, help_text=_("Made from the title when omitted."))
+    author = Text(max_length=200, required=False, allow_blank=True)
+    url = URL(max_length=1000, required=False, allow_blank=True, validators=[HTTP_URL])
     published_on = serializers.DateField(required=False, allow_null=True)
 
 
@@ -165,12 +184,12 @@ class ClaimSerializer(serializers.Serializer):
 
 
 class ClaimCreateSerializer(serializers.Serializer):
-    essay = serializers.SlugField(max_length=120, help_text=_("The essay's slug."))
+    essay = Slug(max_length=120, help_text=_("The essay's slug."))
     start = serializers.IntegerField(min_value=0, max_value=MAX_ID)
     end = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     claim_type = serializers.ChoiceField(choices=ClaimType.choices, required=False)
-    speaker = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    normalized = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True)
+    speaker = Text(max_length=200, required=False, allow_blank=True)
+    normalized = Text(max_length=LONG_TEXT, required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
 
 
@@ -179,13 +198,13 @@ class ClaimEditSerializer(serializers.Serializer):
 
     version = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=_("The version you read; required."))
     verdict = serializers.ChoiceField(choices=[("", _("No verdict yet")), *Verdict.choices], required=False, allow_blank=True)
-    verdict_summary = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, trim_whitespace=False)
-    normalized = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True)
+    verdict_summary = Text(max_length=LONG_TEXT, required=False, allow_blank=True)
+    normalized = Text(max_length=LONG_TEXT, required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     due = serializers.DateField(required=False, allow_null=True)
-    speaker = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    speaker = Text(max_length=200, required=False, allow_blank=True)
     claim_type = serializers.ChoiceField(choices=ClaimType.choices, required=False)
-    assignee = serializers.CharField(
+    assignee = Text(
         max_length=150, required=False, allow_null=True, help_text=_("A desk member's username, or null to unassign (editors only).")
     )
 
@@ -205,7 +224,7 @@ class ClaimEditSerializer(serializers.Serializer):
 
 class TransitionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=CLAIM_ACTIONS)
-    comment = serializers.CharField(max_length=COMMENT_TEXT, required=False, allow_blank=True, help_text=_("Required for return, dismiss and reopen."))
+    comment = Text(max_length=COMMENT_TEXT, required=False, allow_blank=True, help_text=_("Required for return, dismiss and reopen."))
     version = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True, help_text=_("The version you read; 409 if stale."))
 
 
@@ -231,13 +250,13 @@ class SourceCreatedSerializer(SourceSerializer):
 
 
 class SourceCreateSerializer(serializers.Serializer):
-    url = serializers.URLField(max_length=2000, validators=[HTTP_URL])
-    title = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    publisher = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    url = URL(max_length=2000, validators=[HTTP_URL])
+    title = Text(max_length=500, required=False, allow_blank=True)
+    publisher = Text(max_length=300, required=False, allow_blank=True)
     published_on = serializers.DateField(required=False, allow_null=True)
     accessed_at = serializers.DateTimeField(required=False, help_text=_("When the source was read; now when omitted."))
-    archive_url = serializers.URLField(max_length=2000, required=False, allow_blank=True, validators=[HTTP_URL])
-    excerpt = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True)
+    archive_url = URL(max_length=2000, required=False, allow_blank=True, validators=[HTTP_URL])
+    excerpt = Text(max_length=LONG_TEXT, required=False, allow_blank=True)
     stance = serializers.ChoiceField(choices=Stance.choices, required=False)
     version = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True, help_text=_("The claim version you read; 409 if stale."))
 
@@ -250,7 +269,7 @@ class NoteSerializer(serializers.Serializer):
 
 
 class NoteCreateSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=LONG_TEXT)
+    text = Text(max_length=LONG_TEXT)
 
 
 class ClaimEventSerializer(serializers.Serializer):
@@ -270,8 +289,8 @@ class ClaimEventSerializer(serializers.Serializer):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+    username = Text(max_length=150)
+    password = Text(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
 
 
 class TokenSerializer(serializers.Serializer):

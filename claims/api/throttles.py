@@ -7,10 +7,19 @@ Every attempt counts, successful or not.
 
 import hashlib
 
+from rest_framework.settings import api_settings
+
+from claims.middleware import client_ip
 from rest_framework.throttling import SimpleRateThrottle
 
 
-class TokenUserThrottle(SimpleRateThrottle):
+class SettingsRateThrottle(SimpleRateThrottle):
+    def get_rate(self):
+        # Read when used, not at import, so that a changed setting takes effect.
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+
+class TokenUserThrottle(SettingsRateThrottle):
     scope = "token_user"
 
     def get_cache_key(self, request, view):
@@ -24,8 +33,9 @@ class TokenUserThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": digest}
 
 
-class TokenAddressThrottle(SimpleRateThrottle):
+class TokenAddressThrottle(SettingsRateThrottle):
     scope = "token_ip"
 
     def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        # The same address as the sign-in lock-out sees (TRUSTED_PROXY_COUNT decides whether X-Forwarded-For counts).
+        return self.cache_format % {"scope": self.scope, "ident": client_ip(request._request) or "unknown"}

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from . import views
@@ -18,4 +18,6 @@ urlpatterns = [
     path("v1/claims/<int:pk>/sources/", views.ClaimSourcesView.as_view(), name="api_claim_sources"),
     path("v1/claims/<int:pk>/notes/", views.ClaimNotesView.as_view(), name="api_claim_notes"),
     path("v1/claims/<int:pk>/history/", views.ClaimHistoryView.as_view(), name="api_claim_history"),
+    # Anything else under /api/ (a malformed id or slug, a missing slash): a JSON 404.
+    re_path(r"^.*$", views.not_found),
 ]

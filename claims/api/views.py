@@ -6,10 +6,11 @@ or the publisher), so the API follows exactly the rules of the HTML pages.
 Refusals come back as the bodies described in claims/api/errors.py.
 """
 
+from axes.helpers import get_cool_off
 from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,8 +21,7 @@ from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import generics, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -34,6 +34,7 @@ from claims.publishing import claimreview_jsonld, publish_essay
 
 from . import serializers as s
 from .filters import ClaimFilter
+from .parsers import StrictJSONParser
 from .permissions import IsDeskMember, IsEditorToWrite
 from .throttles import TokenAddressThrottle, TokenUserThrottle
 
@@ -62,7 +63,7 @@ class DeskAPIView(APIView):
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated, IsDeskMember]
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
 
 
 class DeskListView(DeskAPIView, generics.GenericAPIView):
@@ -75,7 +76,7 @@ def _get_claim(pk, queryset=None):
     """The claim or 404; an id beyond any stored one is unknown, not an error."""
     if not 0 < pk <= BIGINT_MAX:
         raise Http404
-    return get_object_or_404(queryset if queryset is not None else Claim.objects.select_related("assignee"), pk=pk)
+    return get_object_or_404(queryset if queryset is not None else Claim.objects.all(), pk=pk)
 
 
 def _essay_with_counts(slug):
@@ -456,13 +457,20 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [TokenUserThrottle, TokenAddressThrottle]
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
 
     def post(self, request):
         serializer = s.TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(request._request, username=serializer.validated_data["username"], password=serializer.validated_data["password"])
+        credentials = serializer.validated_data
+        # The plain HttpRequest: django-axes records the failure against it and may lock the pair out.
+        user = authenticate(request._request, username=credentials["username"], password=credentials["password"])
         if user is None:
+            if getattr(request._request, "axes_locked_out", False):
+                # Sign-in is paused for this username from this address; answer in this API's shape,
+                # not with the sign-in page's HTML that AxesMiddleware would put in its place.
+                request._request.axes_locked_out = False
+                raise Throttled(wait=int(get_cool_off(request._request).total_seconds()), detail=_("Too many failed sign-ins for this username from this address."))
             raise ValidationError(
                 {"non_field_errors": [_("That username and password do not match. Both are case-sensitive; after several failed attempts, wait a minute.")]}
             )
@@ -473,6 +481,14 @@ class TokenView(APIView):
             # Two sign-ins at once: the other one made the token.
             token = Token.objects.get(user=user)
         return Response({"token": token.key})
+
+    def throttled(self, request, wait):
+        raise Throttled(wait=wait, detail=_("Too many attempts to get a token for this username or from this address."))
+
+
+def not_found(request, *args, **kwargs):
+    """Any other path under /api/: a JSON 404 like the rest of the API, not the HTML page."""
+    return JsonResponse({"detail": _("There is no such endpoint. API paths end with a slash: see /api/docs/.")}, status=404)
 
 
 # --- The browsable reference ------------------------------------------------------------------------

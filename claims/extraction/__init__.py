@@ -53,7 +53,7 @@ _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
 
 def detect_language(text):
-    """"zh" when CJK ideographs dominate the letters, else "en".
+    """Return "zh" when CJK ideographs dominate the letters, else "en".
 
     An ideograph is worth about a word, a Latin letter a fifth of one; counting an
     ideograph as two letters keeps a Chinese essay full of English names ("DeepSeek",

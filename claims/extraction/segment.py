@@ -5,6 +5,7 @@ copied or rewritten, so each span can be sliced back out of the essay verbatim.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import pysbd
@@ -28,10 +29,11 @@ EN_CLAUSE_BREAK = re.compile(r";\s|:\s|\s[—–]\s")
 
 LINE = re.compile(r"[^\n\r\u2028\u2029]+")
 # A line made only of rule characters: "------", "====", "***", "———", box drawing.
-SEPARATOR_LINE = re.compile(r"^[\s\-=_*~#·•—–.。…\u2500-\u257f]*[\-=_*~#·•—–\u2500-\u257f]{3,}[\s\-=_*~#·•—–.。…\u2500-\u257f]*$")
+# One character class, so a long line that almost matches costs one pass, not a backtrack.
+SEPARATOR_LINE = re.compile(r"[\-=_*~#·•—–.。…\u2500-\u257f\s]{3,}")
 # Notices a site appends when it republishes an essay: never the author's claims.
 BOILERPLATE_LINE = re.compile(
-    r"^\s*[【\[(（]?\s*(?:"
+    r"[【\[(（]?\s*(?:"
     r"版权声明|免责声明|版权所有|转载声明|本文(?:信息)?(?:版权|转载|来源|来自|经授权)|转载(?:请|自)|原文(?:链接|标题|地址)"
     r"|来源\s*[:：]|责任编辑|(?:点击|长按|扫描|扫码)(?:关注|二维码|阅读原文)|关注(?:我们|公众号)"
     r"|copyright\b|©|\(c\)\s|all rights reserved|this (?:article|story|essay|piece) (?:was|first|originally)"
@@ -58,14 +60,13 @@ TAIL_EN = re.compile(
     r"|(?:he|she|they|[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})\s+(?:said|says|added|wrote|explained|recalled)\b)"
 )
 
-OPENERS = "“‘「『(（[【《〈\"'"
 CLOSERS = "”’」』)）]】》〉"
 TERMINALS = "。！？!?.．"
-# Stripped from both ends of a span: spaces, invisible format marks (RTL/LTR marks,
-# zero-width spaces, BOM), control characters and separators that belong between clauses.
-_EDGE = " \t\r\n\f\v\x00-\x1f\x7f\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff,，、;；:：—–\\-…·・~～"
-LEAD_TRIM = re.compile(f"^[{_EDGE}{re.escape(CLOSERS)}{re.escape(TERMINALS)}\"']+")
-TRAIL_TRIM = re.compile(f"[{_EDGE}{re.escape('“‘「『(（[【《〈')}]+$")
+# Stripped from both ends of a span, besides whitespace and invisible characters
+# (controls, RTL/LTR marks, zero-width spaces, BOM): separators that sit between clauses.
+SEPARATORS = set(",，、;；:：—–-…·・~～")
+LEAD_STRIP = SEPARATORS | set(CLOSERS) | set(TERMINALS) | {'"', "'"}
+TRAIL_STRIP = SEPARATORS | set("“‘「『(（[【《〈")
 
 # Beyond this, pysbd's run time grows faster than linearly; the chunks are cut at a
 # likely sentence end so pysbd still sees whole sentences.
@@ -93,7 +94,6 @@ class Clause:
     role: str = "text"  # text | quote (inside a quotation) | intro | tail
     quotation: int = -1  # index into Segmentation.quotations
     after: str = "start"  # what separates it from the previous clause: start | semicolon | colon | dash | comma
-    features: object = None  # filled by the language module
 
 
 @dataclass(slots=True)
@@ -112,27 +112,26 @@ def paragraphs(text, language):
     """
     blocks = []
     current = None
+    previous_line = ""
     for m in LINE.finditer(text):
-        line = m.group()
-        if not line.strip() or SEPARATOR_LINE.match(line) or BOILERPLATE_LINE.match(line):
+        line = m.group().strip()
+        if not line or SEPARATOR_LINE.fullmatch(line) or BOILERPLATE_LINE.match(line):
             current = None
             continue
-        if current is not None and _is_wrapped(text[current[0] : current[1]], line, language):
+        if current is not None and _is_wrapped(previous_line, line, language):
             current[1] = m.end()
-            continue
-        current = [m.start(), m.end()]
-        blocks.append(current)
+        else:
+            current = [m.start(), m.end()]
+            blocks.append(current)
+        previous_line = line
     return [tuple(b) for b in blocks]
 
 
 def _is_wrapped(previous, line, language):
-    tail = previous.rstrip()
-    if not tail or tail[-1] in TERMINALS + CLOSERS or len(tail) < (20 if language == "zh" else 40):
+    """Both lines are stripped and not empty."""
+    if previous[-1] in TERMINALS + CLOSERS or len(previous) < (20 if language == "zh" else 40):
         return False
-    head = line.lstrip()[:1]
-    if language == "zh":
-        return bool(head) and not head.isspace()
-    return head.islower() or head.isdigit()
+    return language == "zh" or line[0].islower() or line[0].isdigit()
 
 
 def pair_marks(text, start, end, table):
@@ -169,41 +168,35 @@ def pair_marks(text, start, end, table):
     return pairs
 
 
+def _invisible(ch):
+    return ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
 def trim(text, start, end):
     """Narrow [start, end) to its content: no surrounding spaces, marks or separators."""
-    if start >= end:
-        return start, start
-    piece = text[start:end]
-    m = LEAD_TRIM.match(piece)
-    lead = m.end() if m else 0
-    m = TRAIL_TRIM.search(piece, lead)
-    trail = m.start() if m else len(piece)
-    start, end = start + lead, start + max(lead, trail)
-    # A closing bracket or quote at the end with no opener inside is stray.
-    while end > start and text[end - 1] in CLOSERS and not _has_opener(text, start, end - 1, text[end - 1]):
-        end -= 1
-        while end > start and _EDGE_CHAR.match(text[end - 1]):
-            end -= 1
-    while end > start and text[start] in "“‘「『(（[【《〈" and not _has_closer(text, start + 1, end, text[start]):
-        start += 1
-        while start < end and _EDGE_CHAR.match(text[start]):
+    unpaired = set()  # marks whose partner is not in the span; the span only shrinks, so it stays so
+    while True:
+        while start < end and (text[start] in LEAD_STRIP or _invisible(text[start])):
             start += 1
-    return start, end
+        while end > start and (text[end - 1] in TRAIL_STRIP or _invisible(text[end - 1])):
+            end -= 1
+        if end <= start:
+            return start, start
+        # A closing mark at the end without its opener inside, or an opening mark at the
+        # start without its closer, is a stray from a neighbouring clause.
+        last, first = text[end - 1], text[start]
+        if last in _MATCH and (last in unpaired or text.find(_MATCH[last], start, end - 1) < 0):
+            unpaired.add(last)
+            end -= 1
+        elif first in _CLOSER_OF and (first in unpaired or text.find(_CLOSER_OF[first], start + 1, end) < 0):
+            unpaired.add(first)
+            start += 1
+        else:
+            return start, end
 
 
-_EDGE_CHAR = re.compile(f"[{_EDGE}]")
 _MATCH = {"”": "“", "’": "‘", "」": "「", "』": "『", ")": "(", "）": "（", "]": "[", "】": "【", "》": "《", "〉": "〈"}
-
-
-def _has_opener(text, start, end, closer):
-    return text.find(_MATCH.get(closer, closer), start, end) >= 0
-
-
 _CLOSER_OF = {v: k for k, v in _MATCH.items()}
-
-
-def _has_closer(text, start, end, opener):
-    return text.find(_CLOSER_OF.get(opener, opener), start, end) >= 0
 
 
 def has_content(text, start, end):
@@ -264,7 +257,9 @@ def segment(text, language):
             if k > 0:
                 before_q = pieces[k - 1][2]
                 head = seg.clauses[first]
-                if not _crosses_sentence(text, p_start, head.start) and (TAIL_ZH if language == "zh" else TAIL_EN).match(text, head.start, head.end):
+                if not _crosses_sentence(text, p_start, head.start) and (TAIL_ZH if language == "zh" else TAIL_EN).match(
+                    text, head.start, head.end
+                ):
                     head.role, head.quotation = "tail", before_q
                     seg.quotations[before_q].tail = first
             if k + 1 < len(pieces):

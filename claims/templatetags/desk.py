@@ -65,7 +65,9 @@ def verdict_badge(value):
     value = getattr(value, "verdict", value)
     if not value:
         return format_html('<span class="badge status-open">{}</span>', _("No verdict yet"))
-    return format_html('<span class="badge verdict-{}">{}</span>', value if value in Verdict.values else "unverifiable", _label(Verdict, value))
+    return format_html(
+        '<span class="badge verdict-{}">{}</span>', value if value in Verdict.values else "unverifiable", _label(Verdict, value)
+    )
 
 
 @register.filter
@@ -195,7 +197,12 @@ def highlight_text(text, marks):
             top = max(active, key=lambda m: (m.start, -m.end, m.key))
             parts.append(
                 format_html(
-                    '<mark class="{}" data-href="{}" title="{}"><span data-start="{}">{}</span></mark>', top.css_class, top.href, top.label, a, segment
+                    '<mark class="{}" data-href="{}" title="{}"><span data-start="{}">{}</span></mark>',
+                    top.css_class,
+                    top.href,
+                    top.label,
+                    a,
+                    segment,
                 )
             )
         else:

@@ -140,7 +140,9 @@ H800 = Check(
         },
         AMODEI,
     ],
-    notes=["The sentence is from Dario Amodei's essay, quoted in translation; the check is of the facts, and the translation matches the original here."],
+    notes=[
+        "The sentence is from Dario Amodei's essay, quoted in translation; the check is of the facts, and the translation matches the original here."
+    ],
 )
 
 SEMIANALYSIS_CHIPS = Check(
@@ -229,7 +231,9 @@ NEVER_ABROAD = Check(
         "Published biographies say Liang was born in Guangdong and studied at Zhejiang University, and none records study or work outside "
         "mainland China. No source states it outright, and an absence of records cannot confirm it."
     ),
-    sources=[{"url": "https://en.wikipedia.org/wiki/Liang_Wenfeng", "title": "Liang Wenfeng", "publisher": "Wikipedia", "stance": "context"}],
+    sources=[
+        {"url": "https://en.wikipedia.org/wiki/Liang_Wenfeng", "title": "Liang Wenfeng", "publisher": "Wikipedia", "stance": "context"}
+    ],
 )
 
 HE_XIAODONG = Check(
@@ -297,13 +301,21 @@ class Command(BaseCommand):
                     passwords[name] = secrets.token_urlsafe(12)
                     users[name] = User.objects.create_user(username=name, password=passwords[name])
                     users[name].groups.add(Group.objects.get(name=group))
-                essay = import_essay(title=TITLE, text=text, language="zh", slug=SLUG, author="", url="", published_on=None, user=users["editor"])
+                essay = import_essay(
+                    title=TITLE, text=text, language="zh", slug=SLUG, author="", url="", published_on=None, user=users["editor"]
+                )
                 publication = Demo(essay, users).run()
         except workflow.WorkflowError as error:
             raise CommandError(f"The demo could not be built, nothing was stored: {error.message}") from None
         counts = {status: Claim.objects.filter(essay=essay, status=status).count() for status in Status.values}
-        self.stdout.write(self.style.SUCCESS(f"Imported “{essay.title}” with {sum(counts.values())} claims: ") + ", ".join(f"{n} {s}" for s, n in counts.items() if n) + ".")
-        self.stdout.write(f"Published it twice (publication #{publication.number} carries a correction): {reverse('public_essay', args=[SLUG])}")
+        self.stdout.write(
+            self.style.SUCCESS(f"Imported “{essay.title}” with {sum(counts.values())} claims: ")
+            + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+            + "."
+        )
+        self.stdout.write(
+            f"Published it twice (publication #{publication.number} carries a correction): {reverse('public_essay', args=[SLUG])}"
+        )
         self.stdout.write("Demo accounts — the passwords are shown this once only:")
         for name, group in ACCOUNTS:
             self.stdout.write(f"  {name:<10} {passwords[name]}   ({group})")
@@ -336,37 +348,45 @@ class Demo:
         return publication
 
     def locate(self):
-        """The claim for each check: the importer's proposal when it is exactly that span, else one made by hand.
+        """The claim for each check, made the way an editor would from the importer's proposals.
 
-        A proposal that holds several checks is split by hand into narrower claims and dismissed, as an editor would.
+        A proposal with exactly the span is used as it is; proposals that together tile the span are
+        merged; otherwise the claim is made by hand from the selected text, and proposals that overlap
+        it are dismissed as covered by it.
         """
         text = self.essay.text
-        spans = {}
+        claims = {}
         for check in ALL_CHECKS:
             start = text.find(check.fragment)
             if start < 0:
                 raise CommandError(f"The bundled essay no longer contains {check.fragment!r}; update seed_demo.")
-            spans[check.fragment] = (start, start + len(check.fragment))
-        proposals = list(Claim.objects.filter(essay=self.essay, status=Status.OPEN))
-        claims = {}
-        for check in ALL_CHECKS:
-            start, end = spans[check.fragment]
-            exact = next((c for c in proposals if (c.start, c.end) == (start, end)), None)
-            claims[check.fragment] = exact or workflow.create_claim(self.essay, self.editor, start, end, claim_type=check.claim_type)
-        used = {c.pk for c in claims.values()}
-        for proposal in proposals:
-            if proposal.pk in used:
-                continue
-            inside = [claims[f] for f, (s, e) in spans.items() if proposal.start <= s and e <= proposal.end]
-            if inside:
-                numbers = ", ".join(f"#{c.pk}" for c in inside)
-                workflow.transition(proposal, "dismiss", self.editor, comment=f"Checked as narrower claims made by hand: {numbers}.")
-        opinion = next((c for c in proposals if c.quote.startswith("在我看来") and c.pk not in used), None)
-        if opinion is not None:
-            opinion.refresh_from_db()
-            if opinion.status == Status.OPEN:
-                workflow.transition(opinion, "dismiss", self.editor, comment="The author's opinion, not a checkable statement of fact.")
+            end = start + len(check.fragment)
+            proposals = list(
+                Claim.objects.filter(essay=self.essay, status=Status.OPEN, start__lt=end, end__gt=start)
+                .exclude(pk__in=[c.pk for c in claims.values()])
+                .order_by("start")
+            )
+            claim = next((c for c in proposals if (c.start, c.end) == (start, end)), None)
+            inside = [c for c in proposals if start <= c.start and c.end <= end]
+            if claim is None and len(inside) > 1 and inside[0].start == start and inside[-1].end == end:
+                claim = self.merge(inside)
+            if claim is None:
+                claim = workflow.create_claim(self.essay, self.editor, start, end, claim_type=check.claim_type)
+            for proposal in proposals:
+                proposal.refresh_from_db()
+                if proposal.pk != claim.pk and proposal.status == Status.OPEN:
+                    workflow.transition(proposal, "dismiss", self.editor, comment=f"Covered by claim #{claim.pk}, checked on its own.")
+            claims[check.fragment] = claim
         return claims
+
+    def merge(self, parts):
+        try:
+            merged = parts[0]
+            for part in parts[1:]:
+                merged = workflow.merge(merged, part, self.editor)
+        except workflow.WorkflowError:
+            return None
+        return merged
 
     def research(self, claim, check, reviewer):
         claim = workflow.transition(claim, "start", reviewer)

@@ -134,12 +134,20 @@
     button.focus();
   });
 
-  // A click on a highlight (not a drag that selects text) opens its claim.
+  // A click on a highlight opens its claim; a double click or a drag selects text instead,
+  // so the page waits a moment and opens the claim only if nothing got selected.
+  var pendingOpen = null;
   container.addEventListener("click", function (event) {
     var mark = event.target.closest("mark[data-href]");
-    if (!mark || event.target.closest("a")) return;
-    var selection = window.getSelection();
-    if (selection && !selection.isCollapsed) return;
-    window.location.assign(mark.dataset.href);
+    if (!mark || event.target.closest("a") || event.detail > 1) {
+      window.clearTimeout(pendingOpen);
+      return;
+    }
+    window.clearTimeout(pendingOpen);
+    pendingOpen = window.setTimeout(function () {
+      var selection = window.getSelection();
+      if (selection && !selection.isCollapsed) return;
+      window.location.assign(mark.dataset.href);
+    }, 300);
   });
 })();

@@ -1,0 +1,128 @@
+"""POST /api/v1/auth/token/: a token for a username and password, throttled per username and per address."""
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from .conftest import PASSWORD
+
+URL = "/api/v1/auth/token/"
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(db):
+    # The throttles count attempts in the cache; every test starts from none.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def ask(client, username, password, address="10.0.0.1"):
+    return client.post(URL, {"username": username, "password": password}, content_type="application/json", REMOTE_ADDR=address)
+
+
+def test_it_gives_a_token_that_opens_the_api(editor):
+    response = ask(Client(), "edith", PASSWORD)
+
+    assert response.status_code == 200
+    key = response.json()["token"]
+    assert Token.objects.get(user=editor).key == key
+    assert Client(headers={"authorization": f"Token {key}"}).get("/api/v1/claims/").status_code == 200
+
+
+def test_it_gives_the_same_token_twice(editor):
+    first = ask(Client(), "edith", PASSWORD).json()["token"]
+    assert ask(Client(), "edith", PASSWORD).json()["token"] == first
+    assert Token.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"username": "edith", "password": "wrong password"},
+        {"username": "nobody", "password": PASSWORD},
+        {"username": "Edith", "password": PASSWORD},
+    ],
+)
+def test_it_refuses_bad_credentials_in_words(body, editor):
+    response = Client().post(URL, body, content_type="application/json")
+    assert response.status_code == 400
+    assert "do not match" in response.json()["detail"]
+    assert not Token.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"username": "edith"}, "password"), ({"password": "x"}, "username"), ({"username": "a\x00b", "password": "x"}, "username"), ({"username": ["edith"], "password": "x"}, "username")],
+)
+def test_it_names_a_missing_or_bad_field(body, field, editor):
+    response = Client().post(URL, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["errors"][field]
+
+
+def test_an_inactive_account_gets_no_token(editor):
+    editor.is_active = False
+    editor.save()
+    assert ask(Client(), "edith", PASSWORD).status_code == 400
+
+
+def test_get_is_not_allowed(editor):
+    response = Client().get(URL)
+    assert response.status_code == 405
+    assert response.json()["detail"]
+
+
+def test_it_throttles_attempts_per_username_across_addresses(editor):
+    client = Client()
+    statuses = [ask(client, "edith", "wrong password", address=f"10.0.0.{i}").status_code for i in range(1, 6)]
+    assert statuses == [400] * 5
+
+    # The sixth attempt within the minute is refused, even with the right password and from a new address.
+    response = ask(client, "edith", PASSWORD, address="10.0.0.99")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "Too many" in response.json()["detail"]
+    assert not Token.objects.exists()
+    # Another username from a fresh address is not affected.
+    assert ask(client, "eric", "wrong password", address="10.0.0.100").status_code == 400
+
+
+def test_it_throttles_attempts_per_address_across_usernames(editor):
+    client = Client()
+    statuses = [ask(client, f"user{i}", "guess", address="10.0.0.7").status_code for i in range(20)]
+    assert statuses == [400] * 20
+
+    response = ask(client, "edith", PASSWORD, address="10.0.0.7")
+    assert response.status_code == 429
+    assert response.json()["detail"]
+    assert ask(client, "edith", PASSWORD, address="10.0.0.8").status_code == 200
+
+
+def test_the_throttle_window_passes(editor, clock):
+    client = Client()
+    for _ in range(5):
+        ask(client, "edith", "wrong password")
+    assert ask(client, "edith", PASSWORD).status_code == 429
+    clock.shift(minutes=61)
+    assert ask(client, "edith", PASSWORD, address="10.0.0.2").status_code == 200
+
+
+def test_a_sign_in_lock_out_is_answered_as_json(editor, settings, clock):
+    """django-axes pauses sign-in after 5 failures of one username from one address; the API says so in its own shape."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token_user": "100/min", "token_ip": "100/min"}}
+    client = Client()
+    statuses = [ask(client, "edith", "wrong password").status_code for _ in range(6)]
+
+    assert statuses[:4] == [400] * 4
+    assert statuses[-1] == 429
+    response = ask(client, "edith", PASSWORD)
+    assert response.status_code == 429
+    assert response["Content-Type"] == "application/json"
+    assert "sign-ins" in response.json()["detail"]
