@@ -94,7 +94,7 @@ def report(results, claims):
     print(line)
     print(f"\nDashboard first page at {SMALL:,} vs {claims:,} claims (median ms)")
     for db in dbs:
-        small, large = results[db]["small first page"], results[db]["dashboard"]["first page"]
+        small, large = results[db]["small first page"], results[db]["large first page"]
         ratio = large / small
         ok = ratio <= SCALE_BAR
         failed += [] if ok else [f"{db} scale"]
@@ -187,6 +187,8 @@ def measure(db, claims, repeat, tablib):
     result["queries"] = {}
     for name, (dash_url, admin_url) in scenarios.items():
         result["dashboard"][name], result["admin"][name] = timed_pair(people["admin"], dash_url, admin_url, repeat)
+    # The scale bar compares like with like: the first page alone, at both sizes.
+    result["large first page"] = timed(people["admin"], "/dashboard/", repeat)
     result["queries"]["dashboard"] = count_queries(people["admin"], "/dashboard/")
     result["queries"]["admin"] = count_queries(people["admin"], scenarios["first page"][1])
     rows = []

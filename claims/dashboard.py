@@ -42,6 +42,8 @@ from .roles import is_editor, is_reviewer
 from .tables import EXPORT_COLUMNS, ClaimTable
 
 PER_PAGE = 50
+STATUSES = tuple(Status.values)
+VERDICTS = tuple(Verdict.values)
 MAX_PER_PAGE = 200
 MAX_BULK = 500
 PROGRESS_SHOWN = 8
@@ -60,7 +62,7 @@ ROW_FIELDS = (
     "id", "version", "essay_id", "essay__title", "essay__slug", "quote", "claim_type", "status", "verdict",
     "assignee_id", "assignee__username", "priority", "due", "updated_at",
 )  # fmt: skip
-CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_FORMULA_STARTS = frozenset("=+-@\t\r")
 # Export columns that hold what people typed or imported.
 FREE_TEXT_COLUMNS = {"essay", "quote", "normalized", "speaker", "assignee"}
 
@@ -112,11 +114,14 @@ def summarize(queryset, essays_by_id):
     faster than one row of COUNT(...) FILTER (...) columns over the table.
     """
     queryset = queryset.order_by()
-    summary = Summary(status_counts=dict.fromkeys(Status.values, 0), verdict_counts=dict.fromkeys(Verdict.values, 0))
+    summary = Summary(status_counts=dict.fromkeys(STATUSES, 0), verdict_counts=dict.fromkeys(VERDICTS, 0))
     per_essay = {}
     for row in queryset.values("status", "essay_id").annotate(n=Count("*")):
         summary.status_counts[row["status"]] = summary.status_counts.get(row["status"], 0) + row["n"]
-        per_essay.setdefault(row["essay_id"], dict.fromkeys(Status.values, 0))[row["status"]] += row["n"]
+        counts = per_essay.get(row["essay_id"])
+        if counts is None:
+            counts = per_essay[row["essay_id"]] = dict.fromkeys(STATUSES, 0)
+        counts[row["status"]] = counts.get(row["status"], 0) + row["n"]
     # Every verdict reached so far, proposed or approved: with no filter this
     # is read from the verdict index alone.
     for row in queryset.exclude(verdict="").values("verdict").annotate(n=Count("*")):
@@ -210,7 +215,7 @@ class DashboardView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVie
         return kwargs
 
     def get_table_data(self):
-        rows = with_overdue(Claim.objects.select_related("essay", "assignee").only(*ROW_FIELDS), self.today)
+        rows = with_overdue(Claim.objects.select_related("essay", "assignee").only(*ROW_FIELDS), self.today).order_by()
         return DeferredJoinData(self.object_list, self.summary.total(statuses_for(self.filterset.status_value)), rows)
 
     def get_table_kwargs(self):
@@ -347,9 +352,9 @@ def _blank_none(value):
 
 def _no_formula(value):
     """Free text as is, except that a spreadsheet never reads it as a formula."""
-    if value is None:
+    if not value:
         return ""
-    return "'" + value if value.startswith(CSV_FORMULA_PREFIXES) else value
+    return "'" + value if value[0] in CSV_FORMULA_STARTS else value
 
 
 class MyQueueView(DashboardView):

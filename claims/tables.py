@@ -96,6 +96,7 @@ class ClaimTable(Table):
         self._claim_url = reverse("claim", args=[987654321]).replace("987654321", "{}")
         self._essay_url = reverse("essay", args=["slug-placeholder"]).replace("slug-placeholder", "{}")
         self._yes = gettext("yes")
+        self._tz = timezone.get_current_timezone()
         self._select_label = gettext("Select claim #%(id)s")
 
     # Ordering with the empty values last on every database.
@@ -166,13 +167,10 @@ class ClaimTable(Table):
         return format_html('<time datetime="{0}">{0}</time>', value.isoformat())
 
     def render_updated_at(self, record):
-        value = timezone.localtime(record.updated_at)
+        value = record.updated_at.astimezone(self._tz)
         return format_html('<time datetime="{}">{}</time>', value.isoformat(timespec="seconds"), value.strftime("%Y-%m-%d %H:%M"))
 
     # Plain values for the export: each takes the raw database value only.
-    def value_essay(self, value):
-        return value
-
     def value_claim_type(self, value):
         return self._labels["claim_type"].get(value, value)
 
@@ -181,9 +179,6 @@ class ClaimTable(Table):
 
     def value_verdict(self, value):
         return self._labels["verdict"].get(value, value) if value else ""
-
-    def value_assignee(self, value):
-        return value or ""
 
     def value_priority(self, value):
         return self._labels["priority"].get(value, value)
@@ -195,7 +190,7 @@ class ClaimTable(Table):
         return self._yes if value else ""
 
     def value_updated_at(self, value):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+        return value.astimezone(self._tz).strftime("%Y-%m-%d %H:%M") if value else ""
 
     def value_link(self, value):
         return self.base_url + self._claim_url.format(value)

@@ -124,7 +124,10 @@ def test_it_pages_claims_with_a_maximum_page_size(essay, editor):
     assert len(client.get("/api/v1/claims/?page_size=100000").json()["results"]) == 30
     assert client.get("/api/v1/claims/?page=99").status_code == 404
     assert client.get("/api/v1/claims/?page=99999999999999999999999999").status_code == 404
-    assert client.get("/api/v1/claims/?page=-1").status_code == 404
+    for bad in ("page=-1", "page=0", "page=last", "page=1.0", "page_size=0", "page_size=abc", "page_size=-5"):
+        response = client.get(f"/api/v1/claims/?{bad}")
+        assert response.status_code == 400, bad
+        assert response.json()["errors"][bad.split("=")[0]] == ["Enter a whole number from 1."]
 
 
 def test_it_caps_the_page_size_at_200(essay, editor):

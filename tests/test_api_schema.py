@@ -27,7 +27,7 @@ from claims.models import Claim
 # Every operation of PRODUCT.md's API table, and the error answers it documents.
 OPERATIONS = {
     ("/api/v1/auth/token/", "post"): {400, 429},
-    ("/api/v1/essays/", "get"): {401, 403, 404},
+    ("/api/v1/essays/", "get"): {400, 401, 403, 404},
     ("/api/v1/essays/", "post"): {400, 401, 403},
     ("/api/v1/essays/{slug}/", "get"): {401, 403, 404},
     ("/api/v1/essays/{slug}/publish/", "post"): {400, 401, 403, 404, 409},
@@ -37,11 +37,11 @@ OPERATIONS = {
     ("/api/v1/claims/{id}/", "get"): {401, 403, 404},
     ("/api/v1/claims/{id}/", "patch"): {400, 401, 403, 404, 409},
     ("/api/v1/claims/{id}/transitions/", "post"): {400, 401, 403, 404, 409},
-    ("/api/v1/claims/{id}/sources/", "get"): {401, 403, 404},
+    ("/api/v1/claims/{id}/sources/", "get"): {400, 401, 403, 404},
     ("/api/v1/claims/{id}/sources/", "post"): {400, 401, 403, 404, 409},
-    ("/api/v1/claims/{id}/notes/", "get"): {401, 403, 404},
+    ("/api/v1/claims/{id}/notes/", "get"): {400, 401, 403, 404},
     ("/api/v1/claims/{id}/notes/", "post"): {400, 401, 403, 404},
-    ("/api/v1/claims/{id}/history/", "get"): {401, 403, 404},
+    ("/api/v1/claims/{id}/history/", "get"): {400, 401, 403, 404},
 }
 
 

@@ -14,6 +14,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -91,14 +92,16 @@ def _count_by_status(prefix=""):
 
 
 class VersionRequiredSchema(AutoSchema):
-    """A PATCH body here is not DRF's all-optional partial: it must carry `version`, so describe the full serializer."""
+    """A PATCH body here is not DRF's all-optional partial: it must carry `version`, and any other field is refused."""
 
     def _get_request_for_media_type(self, serializer, direction="request"):
         method, self.method = self.method, "POST"
         try:
-            return super()._get_request_for_media_type(serializer, direction)
+            result = super()._get_request_for_media_type(serializer, direction)
         finally:
             self.method = method
+        self.resolve_serializer(serializer, direction).schema["additionalProperties"] = False
+        return result
 
 
 # --- Essays ---------------------------------------------------------------------------------------
@@ -109,7 +112,7 @@ class VersionRequiredSchema(AutoSchema):
         tags=["essays"],
         summary=gettext_lazy("List essays"),
         description=gettext_lazy("Every essay, newest import first, with the number of claims in each status."),
-        responses={200: s.EssaySerializer(many=True), **errors(401, 403, 404)},
+        responses={200: s.EssaySerializer(many=True), **errors(400, 401, 403, 404)},
     ),
     post=extend_schema(
         tags=["essays"],
@@ -358,7 +361,7 @@ class ClaimTransitionView(DeskAPIView):
         tags=["claims"],
         summary=gettext_lazy("A claim's sources"),
         parameters=[CLAIM_ID],
-        responses={200: s.SourceSerializer(many=True), **errors(401, 403, 404)},
+        responses={200: s.SourceSerializer(many=True), **errors(400, 401, 403, 404)},
     ),
     post=extend_schema(
         tags=["claims"],
@@ -395,7 +398,7 @@ class ClaimSourcesView(DeskListView):
         tags=["claims"],
         summary=gettext_lazy("A claim's notes"),
         parameters=[CLAIM_ID],
-        responses={200: s.NoteSerializer(many=True), **errors(401, 403, 404)},
+        responses={200: s.NoteSerializer(many=True), **errors(400, 401, 403, 404)},
     ),
     post=extend_schema(
         tags=["claims"],
@@ -427,7 +430,7 @@ class ClaimNotesView(DeskListView):
     summary=gettext_lazy("A claim's history"),
     description=gettext_lazy("The timeline, oldest first: every state change, edit, assignment, source and note, with who, when, what changed and why."),
     parameters=[CLAIM_ID],
-    responses={200: s.ClaimEventSerializer(many=True), **errors(401, 403, 404)},
+    responses={200: s.ClaimEventSerializer(many=True), **errors(400, 401, 403, 404)},
 )
 class ClaimHistoryView(DeskListView):
     serializer_class = s.ClaimEventSerializer
@@ -486,6 +489,7 @@ class TokenView(APIView):
         raise Throttled(wait=wait, detail=_("Too many attempts to get a token for this username or from this address."))
 
 
+@csrf_exempt  # it changes nothing, so a POST without a CSRF token gets the same JSON 404
 def not_found(request, *args, **kwargs):
     """Any other path under /api/: a JSON 404 like the rest of the API, not the HTML page."""
     return JsonResponse({"detail": _("There is no such endpoint. API paths end with a slash: see /api/docs/.")}, status=404)

@@ -10,9 +10,8 @@ code point offsets into the text exactly as given, so text[start:end] == quote.
 import re
 from dataclasses import dataclass
 
-from . import duplicates, en, zh
-from .scoring import INHERITED, judge
-from .segment import segment
+from . import duplicates, en, segment, zh
+from .scoring import INHERITED, Verdict, judge
 
 __all__ = ["DEFAULT_THRESHOLD", "MAX_ESSAY_BYTES", "Proposal", "detect_language", "propose"]
 
@@ -30,11 +29,11 @@ class Proposal:
     claim_type: str
     speaker: str
     score: float
-    reasons: tuple
+    reasons: tuple[str, ...]
     checkworthy: bool
     duplicate_of: int | None = None
 
-    def to_dict(self):
+    def to_dict(self) -> dict:
         return {
             "start": self.start,
             "end": self.end,
@@ -52,7 +51,7 @@ _IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
 
-def detect_language(text):
+def detect_language(text: str) -> str:
     """Return "zh" when CJK ideographs dominate the letters, else "en".
 
     An ideograph is worth about a word, a Latin letter a fifth of one; counting an
@@ -65,17 +64,18 @@ def detect_language(text):
     return "zh" if 2 * ideographs >= _LATIN.subn("", text)[1] else "en"
 
 
-def propose(text, language=None, *, threshold=DEFAULT_THRESHOLD, include_all=False):
+def propose(text: str, language: str | None = None, *, threshold: float = DEFAULT_THRESHOLD, include_all: bool = False) -> list[Proposal]:
     """Proposed claims of an essay, sorted by start offset.
 
     Only those scoring at least `threshold` are returned (checkworthy=True), unless
     `include_all`, which adds every other candidate clause with checkworthy=False.
+    `language` is "zh" or "en"; None detects it.
     """
     if language is None:
         language = detect_language(text)
     elif language not in LANGUAGES:
         raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
-    seg = segment(text, language)
+    seg = segment.segment(text, language)
     clauses = seg.clauses
     if not clauses:
         return []
@@ -101,10 +101,11 @@ def propose(text, language=None, *, threshold=DEFAULT_THRESHOLD, include_all=Fal
             if kind in f.stance:
                 carried = {**carried, kind: carried.get(kind, []) + f.stance[kind]}
 
-    roots = duplicates.group([text[c.start : c.end] for c in clauses])
+    units = _join_turns(clauses, findings, verdicts, threshold)
+    roots = duplicates.group([text[start:end] for start, end, _ in units])
     proposals = []
     first_of_group = {}
-    for i, (clause, verdict) in enumerate(zip(clauses, verdicts, strict=True)):
+    for i, (start, end, verdict) in enumerate(units):
         checkworthy = verdict.score >= threshold
         if not (checkworthy or include_all):
             continue
@@ -114,9 +115,9 @@ def propose(text, language=None, *, threshold=DEFAULT_THRESHOLD, include_all=Fal
             first_of_group[root] = len(proposals)
         proposals.append(
             Proposal(
-                start=clause.start,
-                end=clause.end,
-                quote=text[clause.start : clause.end],
+                start=start,
+                end=end,
+                quote=text[start:end],
                 claim_type=verdict.claim_type,
                 speaker=verdict.speaker,
                 score=verdict.score,
@@ -126,6 +127,35 @@ def propose(text, language=None, *, threshold=DEFAULT_THRESHOLD, include_all=Fal
             )
         )
     return proposals
+
+
+def _join_turns(clauses, findings, verdicts, threshold):
+    """(start, end, verdict) of each claim: clauses, except that check-worthy halves of a turn are one claim.
+
+    "H800在2022年首轮出口管制中被允许, 但在2023年10月控制更新时被禁止" is split at "，但" so
+    that each half is judged on its own; when both halves are check-worthy, the second
+    cannot stand without the first (it has no subject), so they are proposed together.
+    """
+    units = []
+    previous = None
+    for clause, f, verdict in zip(clauses, findings, verdicts, strict=True):
+        if (
+            previous is not None
+            and clause.after == "comma"
+            and clause.sentence == previous.sentence
+            and clause.quotation == previous.quotation
+            and not f.speaker
+            and verdict.score >= threshold
+            and units[-1][2].score >= threshold
+        ):
+            start, _, first = units[-1]
+            better = first if first.score >= verdict.score else verdict
+            reasons = tuple(dict.fromkeys(first.reasons + verdict.reasons))
+            units[-1] = (start, clause.end, Verdict(better.score, reasons, better.claim_type, first.speaker))
+        else:
+            units.append((clause.start, clause.end, verdict))
+        previous = clause
+    return units
 
 
 def _name_speakers(text, seg, findings):

@@ -112,9 +112,9 @@ CUES = {
     "inference": r"这意味着|意味着|这就是|(?<!没有)(?<!未)表明|说明了?|因此|所以|因而|象征着?|证明了|在于|关乎|取决于|归根结底|简而言之|总之|一定是|显然",
     "evaluative": r"令人瞩目|令人震惊|令人担忧|毁灭性|为时过早|悬而未决|真正的考验|转折点|毋庸置疑|不言而喻",
     "source": r"根据|依据|援引|据(?!说|此|悉|了解)",
-    "attribution": r"对媒体称|声称|宣称|称(?![为之号赞作])|表示|(?<![是以如来话小])说(?![明服法])|指出|认为|描述|透露|宣布|强调|写道|告诉|承认|否认|归因于|证实|提醒",
+    "attribution": r"声称|宣称|称(?![为之号赞作])|表示|(?<![是以如来话小])说(?![明服法])|指出|认为|描述|透露|宣布|强调|写道|告诉|承认|否认|归因于|证实|提醒",
     "comparison": r"最(?![终初近后])|超过|高于|低于|多于|少于|领先|落后于?|不如|相比|比起|主导|第一|唯一|首次|首个|倍",
-    "quantity": r"只有|仅有|仅为|达到|多达|高达|不到|不足|以上|以下|至少|将近|大约|总共|共计",
+    "quantity": r"只有|仅有|仅为|达到|多达|高达|不到(?=[\d一二三四五六七八九十百千万亿几两])|不足(?=[\d一二三四五六七八九十百千万亿几两])|以上|以下|至少|将近|大约|总共|共计",
     "change": r"增长|下降|减少|增加|上升|下跌|翻番|翻倍|缩减|扩大",
     "event": r"设立|成立|创立|创办|推出|发布|会面|会见|签署|禁止|允许|获得|收购|并购|融资|上市|裁员|关闭|访问|任命|辞职|起诉|发货|投资|出台|颁布|实施",
     "fact": r"事实上|实际上|历史上|迄今为止|至今|从未|从来|曾经|曾在|已经",
@@ -150,6 +150,7 @@ SOURCE_NAME = re.compile(
 NOT_NAMES = {"AI", "CEO", "CTO", "CFO", "COO", "IT", "OK", "APP", "App", "PPT", "谢谢"}
 NAME_TAGS = ("nr", "nrfg", "nt", "nz", "eng", "nrt")
 QUESTION_END = "?？"
+QUESTION_WORD = re.compile(CUES["open_question"] + "|" + CUES["question_word"])
 
 
 def _names(text, tokens, i1, notable):
@@ -300,7 +301,7 @@ def _presupposition(plain, start, names, dates_at, f):
     """The subject of a question, when it names two concrete things and so asserts their relation."""
     if "conditional" in f.stance:
         return ""
-    m = re.search(r"是否|能否|会不会|是不是|能不能|如何|怎样|怎么|为什么|为何|多久|多少|哪些|哪个|什么", plain)
+    m = QUESTION_WORD.search(plain)
     if not m:
         return ""
     subject = plain[: m.start()]
