@@ -27,8 +27,15 @@ def test_it_imports_the_bundled_essay_with_its_proposals(editor):
         assert text[claim.start : claim.end] == claim.quote
         assert claim.status == "open" and claim.reasons
     assert ClaimEvent.objects.filter(claim__essay=essay, kind="created").count() == len(claims)
-    # The essay repeats a paragraph: the repeat points at the first.
-    assert essay.claims.filter(duplicate_of__isnull=False).exists()
+
+
+def test_a_repeated_assertion_points_at_the_first(editor):
+    first = "根据SemiAnalysis，这些芯片是H100、H800和H20的组合，总共达到了5万个。"
+    text = first + "这是另一段话，讲的是别的事情。" + first.replace("总共", "合计")
+    essay = importing.import_essay(title="repeat", text=text, user=editor)
+    original = essay.claims.get(start=0)
+    repeat = essay.claims.exclude(pk=original.pk).get(quote__contains="合计")
+    assert repeat.duplicate_of == original
 
 
 @pytest.mark.parametrize(
