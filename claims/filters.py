@@ -81,7 +81,7 @@ class ClaimFilter(django_filters.FilterSet):
         if "assignee" in self.filters:
             self.filters["assignee"].extra["choices"] = [(UNASSIGNED, _("Unassigned")), *((str(user.pk), user.get_username()) for user in members)]
         if status_choices is None:
-            status_choices = [(OPEN_WORK, _("Open work (every status but published and dismissed)")), *Status.choices, (EVERY_STATUS, _("Every status"))]
+            status_choices = [(OPEN_WORK, _("All open work")), *Status.choices, (EVERY_STATUS, _("Every status"))]
         self.filters["status"].extra["choices"] = status_choices
 
     @property

@@ -139,7 +139,7 @@ class ClaimTable(Table):
         )
 
     def render_essay(self, record):
-        return format_html('<a href="{}">{}</a>', self._essay_url.format(record.essay.slug), truncate_to_width(record.essay.title, 40))
+        return format_html('<a href="{}">{}</a>', self._essay_url.format(record.essay.slug), truncate_to_width(record.essay.title, 32))
 
     def render_claim_type(self, record):
         return self._cells["claim_type"].get(record.claim_type) or record.claim_type
@@ -168,7 +168,9 @@ class ClaimTable(Table):
 
     def render_updated_at(self, record):
         value = record.updated_at.astimezone(self._tz)
-        return format_html('<time datetime="{}">{}</time>', value.isoformat(timespec="seconds"), value.strftime("%Y-%m-%d %H:%M"))
+        return format_html(
+            '<time datetime="{}">{} <span class="time">{}</span></time>', value.isoformat(timespec="seconds"), value.strftime("%Y-%m-%d"), value.strftime("%H:%M")
+        )
 
     # Plain values for the export: each takes the raw database value only.
     def value_claim_type(self, value):
