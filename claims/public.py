@@ -327,7 +327,7 @@ class _Cards:
             '<article class="card claim-card" id="claim-{}">'
             '<header class="claim-head"><span class="claim-no">{}</span> {} <span class="muted small">{}</span></header>'
             '<blockquote class="claim-quote" lang="{}">{}</blockquote>{}{}'
-            '<h4>{}</h4><div class="explanation">{}</div>{}'
+            '<h3>{}</h3><div class="explanation">{}</div>{}'
             '<p class="muted small">{} {}{} · <a href="#text-claim-{}">{}</a></p>'
             "</article>",
             claim["id"],
@@ -343,7 +343,7 @@ class _Cards:
             words["why"],
             self.explanation(claim.get("verdict_summary", "")),
             format_html(
-                '<h4>{}</h4><ul class="source-list">{}</ul>', words["sources"], SafeString("".join(self.source(s) for s in sources))
+                '<h3>{}</h3><ul class="source-list">{}</ul>', words["sources"], SafeString("".join(self.source(s) for s in sources))
             )
             if sources
             else "",

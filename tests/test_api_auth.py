@@ -59,7 +59,12 @@ def test_it_refuses_bad_credentials_in_words(body, editor):
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"username": "edith"}, "password"), ({"password": "x"}, "username"), ({"username": "a\x00b", "password": "x"}, "username"), ({"username": ["edith"], "password": "x"}, "username")],
+    [
+        ({"username": "edith"}, "password"),
+        ({"password": "x"}, "username"),
+        ({"username": "a\x00b", "password": "x"}, "username"),
+        ({"username": ["edith"], "password": "x"}, "username"),
+    ],
 )
 def test_it_names_a_missing_or_bad_field(body, field, editor):
     response = Client().post(URL, body, content_type="application/json")
@@ -67,13 +72,13 @@ def test_it_names_a_missing_or_bad_field(body, field, editor):
     assert response.json()["errors"][field]
 
 
-def test_an_inactive_account_gets_no_token(editor):
+def test_it_gives_no_token_to_an_inactive_account(editor):
     editor.is_active = False
     editor.save()
     assert ask(Client(), "edith", PASSWORD).status_code == 400
 
 
-def test_get_is_not_allowed(editor):
+def test_it_refuses_get(editor):
     response = Client().get(URL)
     assert response.status_code == 405
     assert response.json()["detail"]
@@ -105,7 +110,7 @@ def test_it_throttles_attempts_per_address_across_usernames(editor):
     assert ask(client, "edith", PASSWORD, address="10.0.0.8").status_code == 200
 
 
-def test_the_throttle_window_passes(editor, clock):
+def test_it_lets_attempts_in_again_when_the_window_passes(editor, clock):
     client = Client()
     for _ in range(5):
         ask(client, "edith", "wrong password")
@@ -114,7 +119,7 @@ def test_the_throttle_window_passes(editor, clock):
     assert ask(client, "edith", PASSWORD, address="10.0.0.2").status_code == 200
 
 
-def test_a_sign_in_lock_out_is_answered_as_json(editor, settings, clock):
+def test_it_answers_a_sign_in_lock_out_as_json(editor, settings, clock):
     """django-axes pauses sign-in after 5 failures of one username from one address; the API says so in its own shape."""
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token_user": "100/min", "token_ip": "100/min"}}
     client = Client()

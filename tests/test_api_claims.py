@@ -106,7 +106,9 @@ def test_it_filters_claims(query, expected, essay, editor, reviewer, reviewer2):
     assert {ids[item["id"]] for item in response.json()["results"]} == expected
 
 
-@pytest.mark.parametrize("query", ["status=nonsense", "claim_type=opinion", "verdict=maybe", "essay=%00", "assignee=a%00b"])
+@pytest.mark.parametrize(
+    "query", ["status=nonsense", "status=", "claim_type=opinion", "claim_type=", "verdict=maybe", "verdict=", "essay=%00", "assignee=a%00b"]
+)
 def test_it_refuses_a_bad_filter_in_words(query, essay, editor):
     response = api(editor).get(f"/api/v1/claims/?{query}")
     assert response.status_code == 400
@@ -152,7 +154,9 @@ def test_it_reads_a_claim(researching, reviewer):
     assert body["actions"] == ["submit"]
 
 
-@pytest.mark.parametrize("path", ["/api/v1/claims/0/", "/api/v1/claims/99999999999999999999999999/", "/api/v1/claims/9223372036854775808/history/"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/claims/0/", "/api/v1/claims/99999999999999999999999999/", "/api/v1/claims/9223372036854775808/history/"]
+)
 def test_it_answers_404_for_unknown_ids(path, claim, editor):
     response = api(editor).get(path)
     assert response.status_code == 404
@@ -163,7 +167,9 @@ def test_it_answers_404_for_unknown_ids(path, claim, editor):
 
 
 def test_it_edits_a_claim(researching, reviewer):
-    response = patch(api(reviewer), researching.pk, {"version": researching.version, "verdict": "false", "verdict_summary": "The report says 1,200."})
+    response = patch(
+        api(reviewer), researching.pk, {"version": researching.version, "verdict": "false", "verdict_summary": "The report says 1,200."}
+    )
 
     assert response.status_code == 200, response.content
     assert response.json()["version"] == researching.version + 1
@@ -184,7 +190,7 @@ def test_it_refuses_a_patch_without_version(researching, reviewer):
     assert not ClaimEvent.objects.filter(claim=researching).exists()
 
 
-def test_two_patches_with_the_same_version_one_wins_the_other_conflicts(researching, reviewer, editor):
+def test_it_lets_one_of_two_patches_with_the_same_version_win_and_refuses_the_other(researching, reviewer, editor):
     seen = researching.version
     first = patch(api(reviewer), researching.pk, {"version": seen, "verdict": "false", "verdict_summary": "Mine."})
     second = patch(api(editor), researching.pk, {"version": seen, "verdict": "true", "verdict_summary": "Theirs.", "priority": 1})
@@ -200,7 +206,7 @@ def test_two_patches_with_the_same_version_one_wins_the_other_conflicts(research
     assert ClaimEvent.objects.filter(claim=researching, kind="edit").count() == 1
 
 
-def test_an_evidence_edit_sends_a_reviewed_claim_back_to_research(researching, reviewer, editor):
+def test_it_sends_a_reviewed_claim_back_to_research_on_an_evidence_edit(researching, reviewer, editor):
     Claim.objects.filter(pk=researching.pk).update(status="approved", verdict="false", verdict_summary="No.")
     researching.refresh_from_db()
     response = patch(api(editor), researching.pk, {"version": researching.version, "verdict_summary": "No, and here is why."})
@@ -208,7 +214,7 @@ def test_an_evidence_edit_sends_a_reviewed_claim_back_to_research(researching, r
     assert response.json()["status"] == "researching"
 
 
-def test_an_editor_assigns_by_username(researching, editor, reviewer2):
+def test_it_lets_an_editor_assign_by_username(researching, editor, reviewer2):
     response = patch(api(editor), researching.pk, {"version": researching.version, "assignee": "ravi"})
     assert response.status_code == 200
     assert response.json()["assignee"] == "ravi"
@@ -217,7 +223,7 @@ def test_an_editor_assigns_by_username(researching, editor, reviewer2):
     assert ClaimEvent.objects.get(claim=researching, kind="assign").changes == {"assignee": ["rosa", "ravi"]}
 
 
-def test_an_editor_unassigns_with_null(researching, editor):
+def test_it_lets_an_editor_unassign_with_null(researching, editor):
     response = patch(api(editor), researching.pk, {"version": researching.version, "assignee": None})
     assert response.status_code == 200
     assert response.json()["assignee"] is None
@@ -259,7 +265,7 @@ def test_it_refuses_to_edit_a_published_claim_with_a_conflict(researching, edito
     assert response.json()["current_status"] == "published"
 
 
-def test_patch_of_another_reviewers_claim_is_refused(researching, reviewer2):
+def test_it_refuses_a_patch_of_another_reviewers_claim(researching, reviewer2):
     response = patch(api(reviewer2), researching.pk, {"version": researching.version, "verdict": "true"})
     assert response.status_code == 403
     researching.refresh_from_db()
@@ -269,9 +275,11 @@ def test_patch_of_another_reviewers_claim_is_refused(researching, reviewer2):
 # --- Creating -------------------------------------------------------------------------------------
 
 
-def test_an_editor_creates_a_claim_from_a_span(essay, editor):
+def test_it_lets_an_editor_create_a_claim_from_a_span(essay, editor):
     start = essay.text.index("何晓冬")
-    response = post(api(editor), "/api/v1/claims/", {"essay": essay.slug, "start": start, "end": start + 3, "claim_type": "attribution", "priority": 1})
+    response = post(
+        api(editor), "/api/v1/claims/", {"essay": essay.slug, "start": start, "end": start + 3, "claim_type": "attribution", "priority": 1}
+    )
 
     assert response.status_code == 201, response.content
     body = response.json()
@@ -310,14 +318,14 @@ def test_it_refuses_a_span_twice(claim, editor):
 # --- Transitions ----------------------------------------------------------------------------------
 
 
-def test_a_transition_returns_the_claim(claim, reviewer):
+def test_it_returns_the_claim_after_a_transition(claim, reviewer):
     response = post(api(reviewer), f"/api/v1/claims/{claim.pk}/transitions/", {"action": "start", "version": claim.version})
     assert response.status_code == 200
     body = response.json()
     assert (body["status"], body["assignee"], body["version"]) == ("researching", "rosa", claim.version + 1)
 
 
-def test_a_guard_not_met_is_a_400_that_names_it(researching, reviewer):
+def test_it_names_a_guard_not_met_with_400(researching, reviewer):
     response = post(api(reviewer), f"/api/v1/claims/{researching.pk}/transitions/", {"action": "submit"})
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"verdict", "verdict_summary", "sources"}
@@ -325,13 +333,13 @@ def test_a_guard_not_met_is_a_400_that_names_it(researching, reviewer):
     assert researching.status == "researching"
 
 
-def test_a_transition_from_the_wrong_state_is_a_conflict(claim, editor):
+def test_it_answers_a_transition_from_the_wrong_state_with_409(claim, editor):
     response = post(api(editor), f"/api/v1/claims/{claim.pk}/transitions/", {"action": "approve"})
     assert response.status_code == 409
     assert response.json()["current_status"] == "open"
 
 
-def test_a_stale_transition_is_a_conflict(claim, editor):
+def test_it_answers_a_stale_transition_with_409(claim, editor):
     response = post(api(editor), f"/api/v1/claims/{claim.pk}/transitions/", {"action": "start", "version": claim.version + 3})
     assert response.status_code == 409
     assert response.json()["current_version"] == claim.version
@@ -341,9 +349,15 @@ def test_a_stale_transition_is_a_conflict(claim, editor):
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"action": "publish"}, "action"), ({"action": "fly"}, "action"), ({}, "action"), ({"action": "dismiss"}, "comment"), ({"action": "dismiss", "comment": "   "}, "comment")],
+    [
+        ({"action": "publish"}, "action"),
+        ({"action": "fly"}, "action"),
+        ({}, "action"),
+        ({"action": "dismiss"}, "comment"),
+        ({"action": "dismiss", "comment": "   "}, "comment"),
+    ],
 )
-def test_a_bad_transition_is_refused_in_words(body, field, claim, editor):
+def test_it_refuses_a_bad_transition_in_words(body, field, claim, editor):
     response = post(api(editor), f"/api/v1/claims/{claim.pk}/transitions/", body)
     assert response.status_code == 400
     assert response.json()["errors"][field]
@@ -351,7 +365,7 @@ def test_a_bad_transition_is_refused_in_words(body, field, claim, editor):
     assert claim.status == "open"
 
 
-def test_approval_needs_four_eyes(researching, editor):
+def test_it_needs_four_eyes_to_approve(researching, editor):
     Claim.objects.filter(pk=researching.pk).update(status="in_review", verdict="false", verdict_summary="No.", submitted_by=editor)
     response = post(api(editor), f"/api/v1/claims/{researching.pk}/transitions/", {"action": "approve"})
     assert response.status_code == 403
@@ -361,16 +375,27 @@ def test_approval_needs_four_eyes(researching, editor):
 # --- Sources, notes, history ----------------------------------------------------------------------
 
 
-def test_the_assignee_attaches_a_source(researching, reviewer, clock):
+def test_it_lets_the_assignee_attach_a_source(researching, reviewer, clock):
     response = post(
         api(reviewer),
         f"/api/v1/claims/{researching.pk}/sources/",
-        {"url": "https://example.org/census", "title": "Census", "stance": "refutes", "published_on": "2020-01-02", "version": researching.version},
+        {
+            "url": "https://example.org/census",
+            "title": "Census",
+            "stance": "refutes",
+            "published_on": "2020-01-02",
+            "version": researching.version,
+        },
     )
 
     assert response.status_code == 201, response.content
     body = response.json()
-    assert (body["url"], body["stance"], body["added_by"], body["claim_version"]) == ("https://example.org/census", "refutes", "rosa", researching.version + 1)
+    assert (body["url"], body["stance"], body["added_by"], body["claim_version"]) == (
+        "https://example.org/census",
+        "refutes",
+        "rosa",
+        researching.version + 1,
+    )
     source = Source.objects.get(claim=researching)
     assert source.published_on == dt.date(2020, 1, 2)
     assert source.accessed_at == clock.now
@@ -397,8 +422,10 @@ def test_it_refuses_a_bad_source_in_words(body, field, researching, reviewer):
     assert not Source.objects.exists()
 
 
-def test_a_stale_source_is_a_conflict(researching, reviewer):
-    response = post(api(reviewer), f"/api/v1/claims/{researching.pk}/sources/", {"url": "https://example.org/", "version": researching.version + 1})
+def test_it_answers_a_stale_source_with_409(researching, reviewer):
+    response = post(
+        api(reviewer), f"/api/v1/claims/{researching.pk}/sources/", {"url": "https://example.org/", "version": researching.version + 1}
+    )
     assert response.status_code == 409
     assert not Source.objects.exists()
 
@@ -417,7 +444,7 @@ def test_it_lists_sources_in_constant_queries(researching, reviewer, django_asse
     assert counts[0] == counts[1]
 
 
-def test_anyone_on_the_desk_adds_a_note_and_it_does_not_bump_the_version(researching, reviewer2):
+def test_it_lets_anyone_on_the_desk_add_a_note_without_bumping_the_version(researching, reviewer2):
     response = post(api(reviewer2), f"/api/v1/claims/{researching.pk}/notes/", {"text": "  Called the press office.  "})
     assert response.status_code == 201
     assert response.json()["text"] == "Called the press office."
@@ -462,3 +489,77 @@ def test_it_lists_notes_in_constant_queries(n, researching, reviewer, django_ass
     with django_assert_num_queries(6):
         response = client.get(f"/api/v1/claims/{researching.pk}/notes/")
     assert response.json()["count"] == n
+
+
+# --- Concurrency over HTTP: real threads against PostgreSQL (SQLite serialises writers) ------------
+
+
+@pytest.fixture
+def desk_groups(transactional_db):
+    from django.apps import apps
+
+    from claims.roles import ensure_groups
+
+    # A transactional test before this one may have flushed the groups the data migration made.
+    ensure_groups(apps)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_keeps_one_edit_of_eight_simultaneous_patches_with_the_same_version(desk_groups, essay, editor):
+    import threading
+
+    from django.contrib.auth.models import Group, User
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent transactions: PostgreSQL only")
+    editors = []
+    for i in range(8):
+        user = User.objects.create_user(f"racer{i}", password="x")
+        user.groups.add(Group.objects.get(name="Editors"))
+        editors.append(api(user))
+    claim = Claim.objects.create(essay=essay, start=0, end=4, quote=essay.text[0:4], status="researching")
+    barrier = threading.Barrier(len(editors))
+    answers = {}
+
+    def contender(i):
+        try:
+            barrier.wait()
+            answers[i] = patch(editors[i], claim.pk, {"version": claim.version, "verdict_summary": f"Editor {i} wrote this."})
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=contender, args=(i,)) for i in range(len(editors))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    statuses = sorted(answer.status_code for answer in answers.values())
+    assert statuses == [200] + [409] * 7
+    (winner,) = [i for i, answer in answers.items() if answer.status_code == 200]
+    claim.refresh_from_db()
+    assert (claim.verdict_summary, claim.version) == (f"Editor {winner} wrote this.", 2)
+    assert ClaimEvent.objects.filter(claim=claim, kind="edit").count() == 1
+    for answer in answers.values():
+        if answer.status_code == 409:
+            assert answer.json()["current_version"] == 2
+
+
+def test_it_lists_only_the_claims_own_sources_notes_and_history(researching, make_claim, reviewer):
+    from claims import workflow
+
+    other = make_claim("这些芯片总共达到了5万个")
+    add_source(other, reviewer, url="https://example.org/other")
+    workflow.add_note(other, reviewer, "About the other claim.")
+    add_source(researching, reviewer, url="https://example.org/mine")
+    client = api(reviewer)
+
+    sources = client.get(f"/api/v1/claims/{researching.pk}/sources/").json()["results"]
+    notes = client.get(f"/api/v1/claims/{researching.pk}/notes/").json()["results"]
+    history = client.get(f"/api/v1/claims/{researching.pk}/history/").json()["results"]
+
+    assert [s["url"] for s in sources] == ["https://example.org/mine"]
+    assert notes == []
+    assert history == []

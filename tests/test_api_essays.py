@@ -79,16 +79,25 @@ def test_it_reads_one_essay_with_counts_per_status(essay, reviewer, make_claim, 
 # --- Import ---------------------------------------------------------------------------------------
 
 
-def test_an_editor_imports_an_essay_and_its_claims_are_proposed(editor, clock):
+def test_it_imports_an_essay_and_proposes_its_claims(editor, clock):
     text = "  " + ENGLISH + "\n"
-    response = post(api(editor), "/api/v1/essays/", {"title": "OpenAI's growth", "text": text, "author": "A. Writer", "url": "https://example.org/essay", "published_on": "2025-01-30"})
+    response = post(
+        api(editor),
+        "/api/v1/essays/",
+        {"title": "OpenAI's growth", "text": text, "author": "A. Writer", "url": "https://example.org/essay", "published_on": "2025-01-30"},
+    )
 
     assert response.status_code == 201, response.content
     body = response.json()
     essay = Essay.objects.get(slug=body["slug"])
     assert body["slug"] == "openais-growth"
     assert essay.text == text  # stored exactly as sent
-    assert (essay.language, essay.author, essay.url, str(essay.published_on)) == ("en", "A. Writer", "https://example.org/essay", "2025-01-30")
+    assert (essay.language, essay.author, essay.url, str(essay.published_on)) == (
+        "en",
+        "A. Writer",
+        "https://example.org/essay",
+        "2025-01-30",
+    )
     assert essay.imported_by == editor
     assert body["counts"]["open"] == body["counts"]["total"] == essay.claims.count() >= 2
     quotes = set(essay.claims.values_list("quote", flat=True))
@@ -152,7 +161,7 @@ def test_it_refuses_an_essay_over_the_size_limit(editor, settings):
 # --- Publish and ClaimReview ----------------------------------------------------------------------
 
 
-def test_an_editor_publishes_the_approved_claims(essay, claim, editor, clock):
+def test_it_publishes_the_approved_claims(essay, claim, editor, clock):
     approve(claim)
     response = post(api(editor), f"/api/v1/essays/{essay.slug}/publish/")
 
@@ -172,22 +181,22 @@ def test_an_editor_publishes_the_approved_claims(essay, claim, editor, clock):
     assert detail["counts"]["published"] == 1
 
 
-def test_publishing_with_nothing_approved_is_refused_in_words(essay, claim, editor):
+def test_it_refuses_to_publish_with_nothing_approved_in_words(essay, claim, editor):
     response = post(api(editor), f"/api/v1/essays/{essay.slug}/publish/")
     assert response.status_code == 400
     assert "Nothing to publish" in response.json()["detail"]
     assert not Publication.objects.exists()
 
 
-def test_publishing_an_unknown_essay_is_404(editor):
+def test_it_answers_404_to_publishing_an_unknown_essay(editor):
     assert post(api(editor), "/api/v1/essays/no-such-essay/publish/").status_code == 404
 
 
-def test_publishing_is_a_post(essay, editor):
+def test_it_publishes_only_on_post(essay, editor):
     assert api(editor).get(f"/api/v1/essays/{essay.slug}/publish/").status_code == 405
 
 
-def test_the_claimreview_is_public_and_reads_the_latest_publication(essay, claim, editor, clock):
+def test_it_serves_the_claimreview_of_the_latest_publication_to_anyone(essay, claim, editor, clock):
     add_source(approve(claim), editor)
     post(api(editor), f"/api/v1/essays/{essay.slug}/publish/")
     # Work in progress after publication does not leak.
@@ -204,7 +213,7 @@ def test_the_claimreview_is_public_and_reads_the_latest_publication(essay, claim
     assert "draft" not in response.content.decode()
 
 
-def test_the_claimreview_of_an_unpublished_essay_is_404(essay):
+def test_it_answers_404_for_the_claimreview_of_an_unpublished_essay(essay):
     response = Client().get(f"/api/v1/essays/{essay.slug}/claimreview/")
     assert response.status_code == 404
     assert response.json()["detail"]

@@ -73,15 +73,30 @@ def target(claim, editor):
 def writes(essay, claim):
     """(method, path, a valid body, the fields to spoil)."""
     return [
-        ("post", "/api/v1/essays/", {"title": "T", "text": "In 2019, OpenAI had 150 employees.", "language": "en"}, ["title", "text", "language", "slug", "author", "url", "published_on"]),
-        ("post", "/api/v1/claims/", {"essay": essay.slug, "start": 0, "end": 4}, ["essay", "start", "end", "claim_type", "speaker", "normalized", "priority"]),
+        (
+            "post",
+            "/api/v1/essays/",
+            {"title": "T", "text": "In 2019, OpenAI had 150 employees.", "language": "en"},
+            ["title", "text", "language", "slug", "author", "url", "published_on"],
+        ),
+        (
+            "post",
+            "/api/v1/claims/",
+            {"essay": essay.slug, "start": 0, "end": 4},
+            ["essay", "start", "end", "claim_type", "speaker", "normalized", "priority"],
+        ),
         (
             "patch",
             f"/api/v1/claims/{claim.pk}/",
             {"version": claim.version},
             ["version", "verdict", "verdict_summary", "normalized", "priority", "due", "speaker", "claim_type", "assignee"],
         ),
-        ("post", f"/api/v1/claims/{claim.pk}/transitions/", {"action": "dismiss", "comment": "x", "version": claim.version}, ["action", "comment", "version"]),
+        (
+            "post",
+            f"/api/v1/claims/{claim.pk}/transitions/",
+            {"action": "dismiss", "comment": "x", "version": claim.version},
+            ["action", "comment", "version"],
+        ),
         (
             "post",
             f"/api/v1/claims/{claim.pk}/sources/",
@@ -103,7 +118,7 @@ def stored():
     return (Essay.objects.count(), Claim.objects.count(), Source.objects.count(), Note.objects.count())
 
 
-def test_no_field_value_makes_a_server_error(essay, target, editor_api, settings):
+def test_it_answers_every_field_value_without_a_server_error(essay, target, editor_api, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token_user": "10000/min", "token_ip": "10000/min"}}
     settings.AXES_ENABLED = False
     statuses = set()
@@ -120,7 +135,7 @@ def test_no_field_value_makes_a_server_error(essay, target, editor_api, settings
 
 
 @pytest.mark.parametrize("body", BAD_BODIES, ids=lambda b: repr(b[:12]))
-def test_no_body_makes_a_server_error(body, essay, target, editor_api):
+def test_it_answers_every_malformed_body_with_400(body, essay, target, editor_api):
     for method, path, _valid, _fields in writes(essay, target):
         before = stored()
         response = getattr(editor_api, method)(path, body, content_type="application/json")
@@ -129,8 +144,10 @@ def test_no_body_makes_a_server_error(body, essay, target, editor_api):
         assert stored() == before
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml"])
-def test_only_json_bodies_are_read(content_type, essay, target, editor_api):
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml"]
+)
+def test_it_reads_only_json_bodies(content_type, essay, target, editor_api):
     response = editor_api.post(f"/api/v1/claims/{target.pk}/notes/", b"text=hello", content_type=content_type)
     assert response.status_code == 415
     assert response.json()["detail"]
@@ -156,8 +173,14 @@ def test_only_json_bodies_are_read(content_type, essay, target, editor_api):
         "claim_type=",
     ],
 )
-def test_no_query_string_makes_a_server_error(query, essay, target, editor_api):
-    for path in ["/api/v1/claims/", "/api/v1/essays/", f"/api/v1/claims/{target.pk}/history/", f"/api/v1/claims/{target.pk}/sources/", f"/api/v1/claims/{target.pk}/notes/"]:
+def test_it_answers_every_query_string_without_a_server_error(query, essay, target, editor_api):
+    for path in [
+        "/api/v1/claims/",
+        "/api/v1/essays/",
+        f"/api/v1/claims/{target.pk}/history/",
+        f"/api/v1/claims/{target.pk}/sources/",
+        f"/api/v1/claims/{target.pk}/notes/",
+    ]:
         assert_answered(editor_api.get(f"{path}?{query}"))
 
 
@@ -177,21 +200,21 @@ def test_no_query_string_makes_a_server_error(query, essay, target, editor_api):
         "/api/v2/claims/",
     ],
 )
-def test_malformed_paths_are_json_404s(path, essay, editor_api):
+def test_it_answers_malformed_paths_with_a_json_404(path, essay, editor_api):
     for method in ("get", "post"):
         response = getattr(editor_api, method)(path, {}, content_type="application/json")
         assert response.status_code == 404, (method, path, response.status_code)
         assert response.json()["detail"]
 
 
-def test_unsupported_methods_are_405_with_allow(target, editor_api):
+def test_it_answers_unsupported_methods_with_405_and_allow(target, editor_api):
     response = editor_api.put(f"/api/v1/claims/{target.pk}/", {"version": 1}, content_type="application/json")
     assert response.status_code == 405
     assert set(response["Allow"].replace(" ", "").split(",")) >= {"GET", "PATCH"}
     assert response.json()["detail"]
 
 
-def test_concurrent_notes_need_no_version_and_leave_both(target, editor_api, reviewer):
+def test_it_keeps_both_of_two_notes_without_versions(target, editor_api, reviewer):
     # Notes never conflict: a second note at the same version is kept too.
     for text in ("First.", "Second."):
         assert editor_api.post(f"/api/v1/claims/{target.pk}/notes/", {"text": text}, content_type="application/json").status_code == 201

@@ -57,7 +57,13 @@ MATRIX = [
     ("create a claim", "post", "/api/v1/claims/", new_claim_body, (401, 403, 403, 403, 201)),
     ("read a claim", "get", "/api/v1/claims/{researching}/", None, (401, 403, 200, 200, 200)),
     ("read an unknown claim", "get", "/api/v1/claims/999999/", None, (401, 403, 404, 404, 404)),
-    ("edit a verdict", "patch", "/api/v1/claims/{researching}/", edit_body("researching", verdict_summary="Fewer."), (401, 403, 403, 200, 200)),
+    (
+        "edit a verdict",
+        "patch",
+        "/api/v1/claims/{researching}/",
+        edit_body("researching", verdict_summary="Fewer."),
+        (401, 403, 403, 200, 200),
+    ),
     ("assign a claim", "patch", "/api/v1/claims/{researching}/", edit_body("researching", assignee="rosa"), (401, 403, 403, 403, 200)),
     ("delete a claim", "delete", "/api/v1/claims/{researching}/", None, (401, 403, 405, 405, 405)),
     ("start", "post", "/api/v1/claims/{open}/transitions/", act("start"), (401, 403, 200, 200, 200)),
@@ -68,9 +74,21 @@ MATRIX = [
     ("reopen", "post", "/api/v1/claims/{published}/transitions/", act("reopen", "New figures."), (401, 403, 403, 403, 200)),
     ("list transitions", "get", "/api/v1/claims/{open}/transitions/", None, (401, 403, 405, 405, 405)),
     ("list sources", "get", "/api/v1/claims/{researching}/sources/", None, (401, 403, 200, 200, 200)),
-    ("attach a source", "post", "/api/v1/claims/{researching}/sources/", lambda d, r: {"url": "https://example.org/a"}, (401, 403, 403, 201, 201)),
+    (
+        "attach a source",
+        "post",
+        "/api/v1/claims/{researching}/sources/",
+        lambda d, r: {"url": "https://example.org/a"},
+        (401, 403, 403, 201, 201),
+    ),
     ("list notes", "get", "/api/v1/claims/{researching}/notes/", None, (401, 403, 200, 200, 200)),
-    ("add a note", "post", "/api/v1/claims/{researching}/notes/", lambda d, r: {"text": "Called the press office."}, (401, 403, 201, 201, 201)),
+    (
+        "add a note",
+        "post",
+        "/api/v1/claims/{researching}/notes/",
+        lambda d, r: {"text": "Called the press office."},
+        (401, 403, 201, 201, 201),
+    ),
     ("read the history", "get", "/api/v1/claims/{researching}/history/", None, (401, 403, 200, 200, 200)),
     ("history of an unknown claim", "get", "/api/v1/claims/999999/history/", None, (401, 403, 404, 404, 404)),
 ]
@@ -132,11 +150,13 @@ CASES = [pytest.param(row, role, id=f"{row[0]}-{role}") for row in MATRIX for ro
 
 
 @pytest.mark.parametrize(("row", "role"), CASES)
-def test_the_permission_matrix(row, role, desk):
+def test_it_follows_the_permission_matrix(row, role, desk):
     what, method, path, body, expected = row
     expected = expected[ROLES.index(role)]
     user = desk["people"].get(role)
-    path = path.format(essay=desk["essay"].slug, **{state: desk[state].pk for state in ("open", "researching", "in_review", "approved", "published")})
+    path = path.format(
+        essay=desk["essay"].slug, **{state: desk[state].pk for state in ("open", "researching", "in_review", "approved", "published")}
+    )
     before = counts()
 
     response = call(api_client(user), method, path, body(desk, role) if body else None)

@@ -64,27 +64,30 @@ def schema(db):
     return yaml.safe_load(response.content)
 
 
-def test_the_schema_validates_without_a_warning(tmp_path):
+def test_it_validates_the_schema_without_a_warning(tmp_path):
     # The same check as `manage.py spectacular --validate --fail-on-warn`: it raises on any warning.
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
     assert yaml.safe_load((tmp_path / "schema.yaml").read_text())["openapi"].startswith("3.")
 
 
-def test_the_schema_lists_every_operation_and_nothing_else(schema):
+def test_it_lists_every_operation_and_nothing_else(schema):
     listed = {(path, method) for path, item in schema["paths"].items() for method in item if method != "parameters"}
     assert listed == set(OPERATIONS)
 
 
-def test_every_api_route_is_in_the_schema(schema):
+def test_it_describes_every_api_route(schema):
     routes = set()
     for pattern in get_resolver("claims.api.urls").url_patterns:
         if isinstance(pattern, URLPattern) and str(pattern.pattern).startswith("v1/"):
-            routes.add("/api/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "{id}" if m.group(1) == "pk" else "{" + m.group(1) + "}", str(pattern.pattern)))
+            routes.add(
+                "/api/"
+                + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "{id}" if m.group(1) == "pk" else "{" + m.group(1) + "}", str(pattern.pattern))
+            )
     assert routes == set(schema["paths"])
 
 
 @pytest.mark.parametrize(("path", "method"), list(OPERATIONS))
-def test_every_operation_documents_its_answers(path, method, schema):
+def test_it_documents_every_answer_of_every_operation(path, method, schema):
     operation = schema["paths"][path][method]
     assert operation["summary"]
     assert operation["tags"]
@@ -106,7 +109,7 @@ def test_every_operation_documents_its_answers(path, method, schema):
         assert parameter["in"] == "path" and parameter["required"] and parameter["description"]
 
 
-def test_the_claim_list_documents_its_filters_and_pages(schema):
+def test_it_documents_the_claim_filters_and_pages(schema):
     parameters = {p["name"]: p for p in schema["paths"]["/api/v1/claims/"]["get"]["parameters"]}
     assert set(parameters) == {"essay", "status", "assignee", "claim_type", "verdict", "page", "page_size"}
     assert set(parameters["status"]["schema"]["enum"]) == {"open", "researching", "in_review", "approved", "published", "dismissed"}
@@ -114,14 +117,14 @@ def test_the_claim_list_documents_its_filters_and_pages(schema):
     assert "200" in parameters["page_size"]["description"]
 
 
-def test_a_patch_must_carry_a_version(schema):
+def test_it_documents_that_a_patch_carries_a_version(schema):
     body = schema["paths"]["/api/v1/claims/{id}/"]["patch"]["requestBody"]["content"]["application/json"]["schema"]
     component = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
     assert component["required"] == ["version"]
     assert component["properties"]["version"]["minimum"] == 1
 
 
-def test_anonymous_access_is_documented_only_for_the_token_and_the_claimreview(schema):
+def test_it_documents_anonymous_access_only_for_the_token_and_the_claimreview(schema):
     for (path, method), _codes in OPERATIONS.items():
         security = schema["paths"][path][method].get("security")
         if path in ("/api/v1/auth/token/", "/api/v1/essays/{slug}/claimreview/"):
@@ -149,7 +152,7 @@ def validator_for(schema, name):
     return Draft202012Validator({"$ref": f"urn:api#/components/schemas/{name}"}, registry=registry)
 
 
-def test_the_error_bodies_the_api_sends_match_the_documented_shape(schema, claim, editor, reviewer2, outsider):
+def test_it_sends_error_bodies_of_the_documented_shape(schema, claim, editor, reviewer2, outsider):
     def token(user):
         return {"authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
 
@@ -161,8 +164,12 @@ def test_the_error_bodies_the_api_sends_match_the_documented_shape(schema, claim
         Client(headers=token(editor)).get("/api/v1/claims/?status=nope"),  # 400 from a filter
         Client(headers=token(editor)).patch(f"/api/v1/claims/{claim.pk}/", {"verdict": "nope"}, content_type="application/json"),  # 400
         Client(headers=token(editor)).patch(f"/api/v1/claims/{claim.pk}/", {"version": 9}, content_type="application/json"),  # 409
-        Client(headers=token(editor)).post(f"/api/v1/claims/{claim.pk}/transitions/", {"action": "submit"}, content_type="application/json"),  # 400
-        Client(headers=token(reviewer2)).post(f"/api/v1/claims/{claim.pk}/transitions/", {"action": "submit"}, content_type="application/json"),  # 403
+        Client(headers=token(editor)).post(
+            f"/api/v1/claims/{claim.pk}/transitions/", {"action": "submit"}, content_type="application/json"
+        ),  # 400
+        Client(headers=token(reviewer2)).post(
+            f"/api/v1/claims/{claim.pk}/transitions/", {"action": "submit"}, content_type="application/json"
+        ),  # 403
         Client(headers=token(editor)).post(f"/api/v1/claims/{claim.pk}/notes/", "{oops", content_type="application/json"),  # 400
     ]
     for _ in range(6):
@@ -174,7 +181,7 @@ def test_the_error_bodies_the_api_sends_match_the_documented_shape(schema, claim
         assert not errors, (answer.status_code, answer.json(), errors)
 
 
-def test_a_claim_as_sent_matches_its_documented_shape(schema, claim, editor):
+def test_it_sends_a_claim_of_the_documented_shape(schema, claim, editor):
     body = Client(headers={"authorization": f"Token {Token.objects.create(user=editor).key}"}).get(f"/api/v1/claims/{claim.pk}/").json()
     assert not list(validator_for(schema, "Claim").iter_errors(body))
 
@@ -182,7 +189,7 @@ def test_a_claim_as_sent_matches_its_documented_shape(schema, claim, editor):
 # --- The reference page ---------------------------------------------------------------------------
 
 
-def test_the_reference_page_runs_under_the_content_security_policy(db):
+def test_it_serves_the_reference_page_under_the_content_security_policy(db):
     response = Client().get("/api/docs/")
 
     assert response.status_code == 200
@@ -206,10 +213,10 @@ def test_the_reference_page_runs_under_the_content_security_policy(db):
     stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', html).group(1)
     assert finders.find(stylesheet.removeprefix("/static/"))
     assert "style=" not in html
-    assert "url: \"/api/schema/\"" in html
+    assert 'url: "/api/schema/"' in html
 
 
-def test_the_reference_page_is_a_get(db):
+def test_it_serves_the_reference_page_only_on_get(db):
     assert Client().post("/api/docs/").status_code == 405
 
 
@@ -220,7 +227,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_swagger_ui_renders_with_no_csp_violation(live_server):
+def test_it_renders_swagger_ui_with_no_csp_violation(live_server):
     playwright_sync = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium is not installed at {CHROMIUM}")
@@ -229,7 +236,8 @@ def test_swagger_ui_renders_with_no_csp_violation(live_server):
     problems = []
     with playwright_sync.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         )
         try:
             page = browser.new_page()
@@ -237,8 +245,17 @@ def test_swagger_ui_renders_with_no_csp_violation(live_server):
             page.on("console", lambda message: message.type in ("error", "warning") and problems.append(message.text))
             page.on("pageerror", lambda error: problems.append(str(error)))
             page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
-            page.on("request", lambda request: request.url.startswith(live_server.url) or request.url.startswith("data:") or problems.append(f"off-site: {request.url}"))
-            page.add_init_script("document.addEventListener('securitypolicyviolation', e => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));")
+            page.on(
+                "request",
+                lambda request: (
+                    request.url.startswith(live_server.url)
+                    or request.url.startswith("data:")
+                    or problems.append(f"off-site: {request.url}")
+                ),
+            )
+            page.add_init_script(
+                "document.addEventListener('securitypolicyviolation', e => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
+            )
             page.goto(f"{live_server.url}/api/docs/")
             page.wait_for_selector(".swagger-ui .info .title")
             assert "Fact-check desk API" in page.inner_text(".swagger-ui .info .title")

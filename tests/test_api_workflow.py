@@ -34,7 +34,9 @@ class Caller:
     """One person of the desk talking JSON with a token they asked for."""
 
     def __init__(self, username, address):
-        response = Client().post("/api/v1/auth/token/", {"username": username, "password": PASSWORD}, content_type="application/json", REMOTE_ADDR=address)
+        response = Client().post(
+            "/api/v1/auth/token/", {"username": username, "password": PASSWORD}, content_type="application/json", REMOTE_ADDR=address
+        )
         assert response.status_code == 200, response.content
         self.client = Client(headers={"authorization": f"Token {response.json()['token']}"})
 
@@ -49,7 +51,7 @@ class Caller:
         return response.json()
 
 
-def test_the_whole_workflow_over_http(editor, editor2, reviewer, clock):
+def test_it_runs_the_whole_workflow_over_http(editor, editor2, reviewer, clock):
     edith = Caller("edith", "10.0.0.1")
     eric = Caller("eric", "10.0.0.2")
     rosa = Caller("rosa", "10.0.0.3")
@@ -65,19 +67,32 @@ def test_the_whole_workflow_over_http(editor, editor2, reviewer, clock):
     # A reviewer starts research and becomes the assignee.
     claim = rosa.send("post", path + "transitions/", {"action": "start", "version": claim["version"]})
     assert (claim["status"], claim["assignee"]) == ("researching", "rosa")
-    assert rosa.get(f"/api/v1/claims/?assignee=rosa")["count"] == 1
+    assert rosa.get("/api/v1/claims/?assignee=rosa")["count"] == 1
 
     # She attaches a source, writes a note, then the verdict with the version she holds.
     source = rosa.send(
         "post",
         path + "sources/",
-        {"url": "https://example.org/openai-staff", "title": "Staff count", "publisher": "Example News", "stance": "refutes", "excerpt": "about 300 people"},
+        {
+            "url": "https://example.org/openai-staff",
+            "title": "Staff count",
+            "publisher": "Example News",
+            "stance": "refutes",
+            "excerpt": "about 300 people",
+        },
         expect=201,
     )
     rosa.send("post", path + "notes/", {"text": "The 150 figure is from 2017."}, expect=201)
     clock.shift(minutes=5)
     claim = rosa.send(
-        "patch", path, {"version": source["claim_version"], "verdict": "false", "verdict_summary": "OpenAI had about 300 staff in 2019.", "normalized": "OpenAI had 150 employees in 2019."}
+        "patch",
+        path,
+        {
+            "version": source["claim_version"],
+            "verdict": "false",
+            "verdict_summary": "OpenAI had about 300 staff in 2019.",
+            "normalized": "OpenAI had 150 employees in 2019.",
+        },
     )
     assert claim["actions"] == ["submit"]
 

@@ -38,7 +38,10 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         errors = flatten(response.data)
-        response.data = {"detail": _first_message(errors) if list(errors) == [NON_FIELD] else _("Some values are not valid."), "errors": errors}
+        response.data = {
+            "detail": _first_message(errors) if list(errors) == [NON_FIELD] else _("Some values are not valid."),
+            "errors": errors,
+        }
         response.status_code = status.HTTP_400_BAD_REQUEST
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": printable(response.data["detail"])}

@@ -37,8 +37,9 @@ class Slug(Text, serializers.SlugField):
     pass
 
 
+@extend_schema_field({"type": "string", "format": "uri", "pattern": "^(|[Hh][Tt][Tt][Pp][Ss]?://.*)$"})
 class URL(Text, serializers.URLField):
-    pass
+    """A web address: http or https only."""
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -50,7 +51,9 @@ class ErrorSerializer(serializers.Serializer):
         required=False,
         help_text=_("For bad input: the fields (or guards) at fault, each with its messages."),
     )
-    current_status = serializers.ChoiceField(choices=Status.choices, required=False, allow_null=True, help_text=_("On a conflict: the claim's status now."))
+    current_status = serializers.ChoiceField(
+        choices=Status.choices, required=False, allow_null=True, help_text=_("On a conflict: the claim's status now.")
+    )
     current_version = serializers.IntegerField(required=False, allow_null=True, help_text=_("On a conflict: the claim's version now."))
 
 
@@ -120,7 +123,7 @@ class EssayImportSerializer(serializers.Serializer):
     language = serializers.ChoiceField(
         choices=Language.choices, required=False, allow_null=True, help_text=_("zh or en; omitted or null: detected from the text.")
     )
-    slug = Slug(max_length=120, required=False, allow_blank=True, help_text=_("Made from the title when omitted."))
+    slug = Slug(max_length=120, required=False, help_text=_("Letters, digits, hyphens and underscores; made from the title when omitted."))
     author = Text(max_length=200, required=False, allow_blank=True)
     url = URL(max_length=1000, required=False, allow_blank=True, validators=[HTTP_URL])
     published_on = serializers.DateField(required=False, allow_null=True)
@@ -225,7 +228,9 @@ class ClaimEditSerializer(serializers.Serializer):
 class TransitionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=CLAIM_ACTIONS)
     comment = Text(max_length=COMMENT_TEXT, required=False, allow_blank=True, help_text=_("Required for return, dismiss and reopen."))
-    version = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True, help_text=_("The version you read; 409 if stale."))
+    version = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True, help_text=_("The version you read; 409 if stale.")
+    )
 
 
 class SourceSerializer(serializers.Serializer):
@@ -258,7 +263,9 @@ class SourceCreateSerializer(serializers.Serializer):
     archive_url = URL(max_length=2000, required=False, allow_blank=True, validators=[HTTP_URL])
     excerpt = Text(max_length=LONG_TEXT, required=False, allow_blank=True)
     stance = serializers.ChoiceField(choices=Stance.choices, required=False)
-    version = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True, help_text=_("The claim version you read; 409 if stale."))
+    version = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True, help_text=_("The claim version you read; 409 if stale.")
+    )
 
 
 class NoteSerializer(serializers.Serializer):

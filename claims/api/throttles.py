@@ -8,9 +8,9 @@ Every attempt counts, successful or not.
 import hashlib
 
 from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
 
 from claims.middleware import client_ip
-from rest_framework.throttling import SimpleRateThrottle
 
 
 class SettingsRateThrottle(SimpleRateThrottle):

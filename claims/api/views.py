@@ -46,7 +46,9 @@ ERROR_TEXT = {
     401: gettext_lazy("Not signed in: send `Authorization: Token <key>` or a session cookie."),
     403: gettext_lazy("Signed in, but your role does not allow this."),
     404: gettext_lazy("No such essay, claim or page."),
-    409: gettext_lazy("Conflict: the version you sent is stale or the state changed; `current_status` and `current_version` say what it is now."),
+    409: gettext_lazy(
+        "Conflict: the version you sent is stale or the state changed; `current_status` and `current_version` say what it is now."
+    ),
     429: gettext_lazy("Too many attempts; wait the number of seconds in Retry-After."),
 }
 
@@ -56,7 +58,9 @@ def errors(*codes):
 
 
 CLAIM_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description=gettext_lazy("The claim's id."))
-ESSAY_SLUG = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH, description=gettext_lazy("The essay's slug."), pattern=r"^[-a-zA-Z0-9_]+$")
+ESSAY_SLUG = OpenApiParameter(
+    "slug", OpenApiTypes.STR, OpenApiParameter.PATH, description=gettext_lazy("The essay's slug."), pattern=r"^[-a-zA-Z0-9_]+$"
+)
 
 
 class DeskAPIView(APIView):
@@ -143,7 +147,7 @@ class EssayListView(DeskListView):
             title=data["title"],
             text=data["text"],
             language=data.get("language"),
-            slug=data.get("slug") or None,
+            slug=data.get("slug"),
             author=data.get("author", ""),
             url=data.get("url", ""),
             published_on=data.get("published_on"),
@@ -214,7 +218,10 @@ CLAIMREVIEW_SCHEMA = {
                     "worstRating": {"type": "integer"},
                 },
             },
-            "author": {"type": "object", "properties": {"@type": {"type": "string"}, "name": {"type": "string"}, "url": {"type": "string"}}},
+            "author": {
+                "type": "object",
+                "properties": {"@type": {"type": "string"}, "name": {"type": "string"}, "url": {"type": "string"}},
+            },
             "datePublished": {"type": "string"},
             "dateModified": {"type": "string"},
             "itemReviewed": {
@@ -235,7 +242,9 @@ CLAIMREVIEW_SCHEMA = {
 @extend_schema(
     tags=["essays"],
     summary=gettext_lazy("ClaimReview of the latest publication"),
-    description=gettext_lazy("Public, no sign-in. The schema.org ClaimReview JSON-LD of the essay's latest publication, one ClaimReview per claim."),
+    description=gettext_lazy(
+        "Public, no sign-in. The schema.org ClaimReview JSON-LD of the essay's latest publication, one ClaimReview per claim."
+    ),
     parameters=[ESSAY_SLUG],
     auth=[],
     responses={200: OpenApiResponse(CLAIMREVIEW_SCHEMA, description=gettext_lazy("JSON-LD")), **errors(404)},
@@ -381,7 +390,9 @@ class ClaimSourcesView(DeskListView):
 
     def get(self, request, pk):
         claim = _get_claim(pk)
-        return self.list_response(Source.objects.filter(claim=claim).select_related("added_by").order_by("added_at", "id"), s.SourceSerializer)
+        return self.list_response(
+            Source.objects.filter(claim=claim).select_related("added_by").order_by("added_at", "id"), s.SourceSerializer
+        )
 
     def post(self, request, pk):
         claim = _get_claim(pk)
@@ -428,7 +439,9 @@ class ClaimNotesView(DeskListView):
 @extend_schema(
     tags=["claims"],
     summary=gettext_lazy("A claim's history"),
-    description=gettext_lazy("The timeline, oldest first: every state change, edit, assignment, source and note, with who, when, what changed and why."),
+    description=gettext_lazy(
+        "The timeline, oldest first: every state change, edit, assignment, source and note, with who, when, what changed and why."
+    ),
     parameters=[CLAIM_ID],
     responses={200: s.ClaimEventSerializer(many=True), **errors(400, 401, 403, 404)},
 )
@@ -438,7 +451,9 @@ class ClaimHistoryView(DeskListView):
 
     def get(self, request, pk):
         claim = _get_claim(pk)
-        return self.list_response(ClaimEvent.objects.filter(claim=claim).select_related("actor").order_by("at", "id"), s.ClaimEventSerializer)
+        return self.list_response(
+            ClaimEvent.objects.filter(claim=claim).select_related("actor").order_by("at", "id"), s.ClaimEventSerializer
+        )
 
 
 # --- Tokens ---------------------------------------------------------------------------------------
@@ -473,9 +488,16 @@ class TokenView(APIView):
                 # Sign-in is paused for this username from this address; answer in this API's shape,
                 # not with the sign-in page's HTML that AxesMiddleware would put in its place.
                 request._request.axes_locked_out = False
-                raise Throttled(wait=int(get_cool_off(request._request).total_seconds()), detail=_("Too many failed sign-ins for this username from this address."))
+                raise Throttled(
+                    wait=int(get_cool_off(request._request).total_seconds()),
+                    detail=_("Too many failed sign-ins for this username from this address."),
+                )
             raise ValidationError(
-                {"non_field_errors": [_("That username and password do not match. Both are case-sensitive; after several failed attempts, wait a minute.")]}
+                {
+                    "non_field_errors": [
+                        _("That username and password do not match. Both are case-sensitive; after several failed attempts, wait a minute.")
+                    ]
+                }
             )
         try:
             with transaction.atomic():
