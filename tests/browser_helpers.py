@@ -11,15 +11,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 
-from claims.roles import ensure_groups
+from claims.roles import EDITOR_PERMS, EDITORS, REVIEWER_PERMS, REVIEWERS
 from tests.conftest import PASSWORD
-
-# Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there unless told.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 try:
     from playwright import sync_api as playwright_sync
@@ -38,8 +34,16 @@ LOCALES = {"en": ("en-US", "en"), "zh": ("zh-CN", "zh-hans")}
 
 @pytest.fixture
 def desk_groups(transactional_db):
-    # The data migration's groups, in case a flush emptied them and no post_migrate ran since.
-    ensure_groups(django_apps)
+    """The two groups with their permissions, as the data migration made them.
+
+    A transactional test ends with a flush that empties every table, groups included; the post_migrate
+    handler of claims/apps.py makes them again. Checked here rather than redone, so that a broken handler
+    fails these tests instead of leaving an empty desk after the first browser test.
+    """
+    for name, perms in ((REVIEWERS, REVIEWER_PERMS), (EDITORS, EDITOR_PERMS)):
+        group = Group.objects.filter(name=name).first()
+        assert group is not None, f"group {name} missing after a flush: the post_migrate handler did not run"
+        assert group.permissions.count() == len(perms)
 
 
 def person(username, group):
@@ -54,10 +58,20 @@ def browser():
         pytest.skip("Playwright is not installed (requirements-dev.txt)")
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium is not installed at {CHROMIUM} (make system-packages)")
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there unless told.
+    # Only while the browser runs: set for good, it would leak into subprocesses (`check --deploy` refuses it).
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with playwright_sync.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 class Browsing:

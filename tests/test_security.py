@@ -24,7 +24,9 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 def production_env(tmp, **extra):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "HTTPS", "STATIC_ROOT"}}
+    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; a deployment must not have it.
+    unwanted = {"DATABASE_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "HTTPS", "STATIC_ROOT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in unwanted}
     env.update(
         DJANGO_SETTINGS_MODULE="factcheck.settings",
         DEBUG="0",

@@ -131,7 +131,9 @@ class EssayListView(DeskListView):
     serializer_class = s.EssaySerializer
 
     def get_queryset(self):
-        return Essay.objects.select_related("imported_by").annotate(**_count_by_status("claims__")).order_by("-imported_at", "-id")
+        # Not the text: a page of essays must not carry megabytes of them.
+        essays = Essay.objects.select_related("imported_by").defer("text", "text_hash")
+        return essays.annotate(**_count_by_status("claims__")).order_by("-imported_at", "-id")
 
     def get(self, request):
         essays = self.paginate_queryset(self.get_queryset())
