@@ -75,7 +75,12 @@ class Writers:
                 body = {"action": rng.choice(["submit", "return"]), "comment": tag}
             else:
                 kind, path, body = "note", f"/api/v1/claims/{claim}/notes/", {"text": tag}
-            headers = {"Authorization": f"Token {self.token}", "Content-Type": "application/json", "X-Forwarded-Proto": "https", "Host": harness.HOST}
+            headers = {
+                "Authorization": f"Token {self.token}",
+                "Content-Type": "application/json",
+                "X-Forwarded-Proto": "https",
+                "Host": harness.HOST,
+            }
             try:
                 if connection is None:
                     connection = http.client.HTTPConnection(harness.HOST, self.server.port, timeout=30)
@@ -183,15 +188,32 @@ def report(results, args):
         recovered = result["recovered_after_s"]
         print(
             f"   recovered: {'yes' if recovered is not None else 'NO'}"
-            + (f", first success {recovered:.1f} s after the fault began, {result['successes_after_recovery']} successes after it" if recovered is not None else "")
+            + (
+                f", first success {recovered:.1f} s after the fault began, {result['successes_after_recovery']} successes after it"
+                if recovered is not None
+                else ""
+            )
         )
         print(f"   gunicorn workers before {result['workers_before']} → after {result['workers_after']}")
-        print(f"   writes {result['writes']}, answered with success {result['confirmed']}, lost {len(result['lost'])}, written twice {result['twice']}")
-        print(f"   half-written transitions {len(result['half_written'])}, notes without their history row (or the reverse) {result['partial_notes']}")
-        print(f"   answer lost but write kept (cut off after commit): {len(result['answer_lost_write_kept'])} {result['answer_lost_write_kept'][:5]}")
+        print(
+            f"   writes {result['writes']}, answered with success {result['confirmed']}, lost {len(result['lost'])}, written twice {result['twice']}"
+        )
+        print(
+            f"   half-written transitions {len(result['half_written'])}, notes without their history row (or the reverse) {result['partial_notes']}"
+        )
+        print(
+            f"   answer lost but write kept (cut off after commit): {len(result['answer_lost_write_kept'])} {result['answer_lost_write_kept'][:5]}"
+        )
         if any(status.startswith("5") and status != "503" for status in statuses):
             failed.append(f"{result['fault']}: 5xx other than 503")
-        if result["unclear_503"] or result["lost"] or result["twice"] or result["half_written"] or result["partial_notes"] or recovered is None:
+        if (
+            result["unclear_503"]
+            or result["lost"]
+            or result["twice"]
+            or result["half_written"]
+            or result["partial_notes"]
+            or recovered is None
+        ):
             failed.append(f"{result['fault']}: see above")
         if result["fault"] == "restart" and result["workers_before"] != result["workers_after"]:
             failed.append("restart: the gunicorn workers changed (the app did not recover by itself)")

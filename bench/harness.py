@@ -113,11 +113,28 @@ class Gunicorn:
         self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "gunicorn", "factcheck.wsgi", "-w", str(workers), "-b", f"{HOST}:{self.port}",
-                "--timeout", "30", "--graceful-timeout", "10", "--access-logfile", "-",
-                "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "factcheck.wsgi",
+                "-w",
+                str(workers),
+                "-b",
+                f"{HOST}:{self.port}",
+                "--timeout",
+                "30",
+                "--graceful-timeout",
+                "10",
+                "--access-logfile",
+                "-",
+                "--access-logformat",
+                '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
             ],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while not self._answers():

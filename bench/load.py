@@ -21,6 +21,7 @@ after wrk stopped listening are shown as "in flight at the end".
 """
 
 import argparse
+import http.client
 import json
 import shutil
 import subprocess
@@ -136,10 +137,15 @@ def main():
             targets = [
                 ("public page", {"BENCH_MODE": "get", "BENCH_PATH": f"/p/{session['slug']}/"}),
                 ("dashboard (signed in)", {"BENCH_MODE": "get", "BENCH_PATH": "/dashboard/", "BENCH_COOKIE": session["cookie"]}),
-                ("transitions (API)", {"BENCH_MODE": "transition", "BENCH_TOKEN": seeded["token"], "BENCH_POOL": ",".join(map(str, seeded["pool"]))}),
+                (
+                    "transitions (API)",
+                    {"BENCH_MODE": "transition", "BENCH_TOKEN": seeded["token"], "BENCH_POOL": ",".join(map(str, seeded["pool"]))},
+                ),
             ]
             results = {}
             for name, params in targets:
+                if params["BENCH_MODE"] == "get":
+                    warm_up(server, params)
                 harness.say(f"{name}: {args.connections} connections for {args.duration} s…")
                 results[name] = run_wrk(server, lua, Path(tmp) / "out.json", params, args)
             time.sleep(1)  # let the last answers the generator stopped reading finish on the server
@@ -150,11 +156,48 @@ def main():
     report(results, check, args, workers_alive, len(seeded["pool"]))
 
 
+def warm_up(server, params):
+    """One request first, as a running site has had: the public page keeps its rendered parts in the cache."""
+    headers = {
+        "X-Forwarded-Proto": "https",
+        "Host": harness.HOST,
+        **({"Cookie": params["BENCH_COOKIE"]} if params.get("BENCH_COOKIE") else {}),
+    }
+    connection = http.client.HTTPConnection(harness.HOST, server.port, timeout=60)
+    connection.request("GET", params["BENCH_PATH"], headers=headers)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    if response.status != 200:
+        sys.exit(f"{params['BENCH_PATH']} answered {response.status} before the run; expected 200.")
+
+
 def run_wrk(server, lua, out, params, args):
-    env = {"BENCH_COOKIE": "", "BENCH_TOKEN": "", "BENCH_POOL": "", "BENCH_PATH": "/", **params, "BENCH_OUT": str(out), "PATH": "/usr/bin:/bin"}
+    env = {
+        "BENCH_COOKIE": "",
+        "BENCH_TOKEN": "",
+        "BENCH_POOL": "",
+        "BENCH_PATH": "/",
+        **params,
+        "BENCH_OUT": str(out),
+        "PATH": "/usr/bin:/bin",
+    }
     # One connection per thread for the transitions, so that each answer is matched to its request's tag.
     threads = args.connections if params["BENCH_MODE"] == "transition" else min(args.connections, 8)
-    command = ["wrk", "-t", str(threads), "-c", str(args.connections), "-d", f"{args.duration}s", "--timeout", "30s", "-s", str(lua), server.url]
+    command = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(args.connections),
+        "-d",
+        f"{args.duration}s",
+        "--timeout",
+        "30s",
+        "-s",
+        str(lua),
+        server.url,
+    ]
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     if done.returncode != 0 or not out.exists():
         sys.exit(f"wrk failed:\n{done.stdout}\n{done.stderr}")
@@ -164,8 +207,12 @@ def run_wrk(server, lua, out, params, args):
 
 
 def report(results, check, args, workers_alive, pool):
-    print(f"\nLoad: gunicorn {args.workers} workers (sync), PostgreSQL on loopback, wrk {args.connections} connections × {args.duration} s each, DEBUG off")
-    header = f"{'endpoint':<24}{'requests':>10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'2xx':>8}{'409':>7}{'5xx':>6}{'other':>7}{'sock err':>9}"
+    print(
+        f"\nLoad: gunicorn {args.workers} workers (sync), PostgreSQL on loopback, wrk {args.connections} connections × {args.duration} s each, DEBUG off"
+    )
+    header = (
+        f"{'endpoint':<24}{'requests':>10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'2xx':>8}{'409':>7}{'5xx':>6}{'other':>7}{'sock err':>9}"
+    )
     print(header)
     print("-" * len(header))
     failures = []
@@ -195,14 +242,18 @@ def report(results, check, args, workers_alive, pool):
         f"\nTransitions on a pool of {pool} claims: {len(confirmed):,} answered 200, {len(set(written) & set(confirmed)):,} history rows for them "
         f"→ lost updates {len(lost)}; rows written twice {twice}; rows whose answer was still in flight when wrk stopped {len(in_flight)}"
     )
-    print(f"Claims that disagree with their last history row (half-written): {len(check['half_written'])}; notes without their history row: {check['partial_notes']}")
+    print(
+        f"Claims that disagree with their last history row (half-written): {len(check['half_written'])}; notes without their history row: {check['partial_notes']}"
+    )
     print(f"gunicorn workers alive at the end: {workers_alive} of {args.workers}")
     if lost:
         failures.append(f"{len(lost)} lost updates, e.g. {sorted(lost)[:5]}")
     if twice or check["half_written"] or check["partial_notes"]:
         failures.append("the history does not match the claims")
     if len(in_flight) > args.connections:
-        failures.append(f"{len(in_flight)} rows without a confirmed answer, more than the {args.connections} requests that can be in flight")
+        failures.append(
+            f"{len(in_flight)} rows without a confirmed answer, more than the {args.connections} requests that can be in flight"
+        )
     if failures:
         print("\nFAILED: " + "; ".join(failures))
         sys.exit(1)

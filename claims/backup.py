@@ -134,7 +134,14 @@ PERSON_FIELDS = {"username": "str", "first_name": "str", "last_name": "str", "em
 
 # Rows nested in their parent: the parent's key is implied by the nesting.
 NESTED = {Claim: "essay", Source: "claim", Note: "claim", ClaimEvent: "claim", Publication: "essay"}
-SCHEMAS = {Essay: ESSAY_FIELDS, Claim: CLAIM_FIELDS, Source: SOURCE_FIELDS, Note: NOTE_FIELDS, ClaimEvent: EVENT_FIELDS, Publication: PUBLICATION_FIELDS}
+SCHEMAS = {
+    Essay: ESSAY_FIELDS,
+    Claim: CLAIM_FIELDS,
+    Source: SOURCE_FIELDS,
+    Note: NOTE_FIELDS,
+    ClaimEvent: EVENT_FIELDS,
+    Publication: PUBLICATION_FIELDS,
+}
 # History entries that name other claims by id: {"key": [old, new]}.
 CLAIM_ID_CHANGES = ("new_claim", "merged", "split_from")
 
@@ -181,11 +188,17 @@ def export_essay(essay):
         events.setdefault(event.claim_id, []).append(_row(event, EVENT_FIELDS))
     body = _row(essay, ESSAY_FIELDS)
     body["claims"] = [
-        {**_row(claim, CLAIM_FIELDS), "sources": sources.get(claim.pk, []), "notes": notes.get(claim.pk, []), "events": events.get(claim.pk, [])}
+        {
+            **_row(claim, CLAIM_FIELDS),
+            "sources": sources.get(claim.pk, []),
+            "notes": notes.get(claim.pk, []),
+            "events": events.get(claim.pk, []),
+        }
         for claim in claims
     ]
     body["publications"] = [
-        _row(publication, PUBLICATION_FIELDS) for publication in Publication.objects.filter(essay=essay).select_related("published_by").order_by("number")
+        _row(publication, PUBLICATION_FIELDS)
+        for publication in Publication.objects.filter(essay=essay).select_related("published_by").order_by("number")
     ]
     usernames = set()
     for row in _rows(body):
@@ -228,7 +241,9 @@ def loads(raw):
     try:
         return json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
-        raise BackupRejected(f"Not a backup, or a damaged one: the JSON is broken at line {exc.lineno}, column {exc.colno} ({exc.msg})") from None
+        raise BackupRejected(
+            f"Not a backup, or a damaged one: the JSON is broken at line {exc.lineno}, column {exc.colno} ({exc.msg})"
+        ) from None
     except RecursionError:
         raise BackupRejected("Not a backup: the JSON is nested too deeply") from None
 
@@ -259,7 +274,8 @@ def check_envelope(data):
     unknown = set(data) - {"format", "version", "exported_at", "people", "essay", "sha256"}
     if missing or unknown:
         raise BackupRejected(
-            "The backup's layout is wrong", [f"missing key {key!r}" for key in sorted(missing)] + [f"unknown key {key!r}" for key in sorted(unknown)]
+            "The backup's layout is wrong",
+            [f"missing key {key!r}" for key in sorted(missing)] + [f"unknown key {key!r}" for key in sorted(unknown)],
         )
 
 
@@ -483,14 +499,20 @@ def _check_rows(body, checker):
         except ValidationError as exc:
             checker.fail(where, " ".join(exc.messages))
         for position, source_row in enumerate(row["sources"]):
-            _full_clean(_instance(Source, source_row, SOURCE_FIELDS, users), f"{where}.sources[{position}]", checker, exclude=["claim", "added_by"])
+            _full_clean(
+                _instance(Source, source_row, SOURCE_FIELDS, users), f"{where}.sources[{position}]", checker, exclude=["claim", "added_by"]
+            )
         for position, note_row in enumerate(row["notes"]):
             note = _instance(Note, note_row, NOTE_FIELDS, users)
             _full_clean(note, f"{where}.notes[{position}]", checker, exclude=["claim", "author"])
         for position, event_row in enumerate(row["events"]):
-            _full_clean(_instance(ClaimEvent, event_row, EVENT_FIELDS, users), f"{where}.events[{position}]", checker, exclude=["claim", "actor"])
+            _full_clean(
+                _instance(ClaimEvent, event_row, EVENT_FIELDS, users), f"{where}.events[{position}]", checker, exclude=["claim", "actor"]
+            )
     for index, row in enumerate(body["publications"]):
-        _full_clean(_instance(Publication, row, PUBLICATION_FIELDS, users), f"publications[{index}]", checker, exclude=["essay", "published_by"])
+        _full_clean(
+            _instance(Publication, row, PUBLICATION_FIELDS, users), f"publications[{index}]", checker, exclude=["essay", "published_by"]
+        )
 
 
 # --- Restore ----------------------------------------------------------------------------------------
@@ -536,7 +558,9 @@ def _people(data):
     users = {user.get_username(): user for user in User.objects.filter(username__in=list(listed))}
     for username in sorted(set(listed) - set(users)):
         person = listed[username]
-        user = User(username=username, first_name=person["first_name"], last_name=person["last_name"], email=person["email"], is_active=False)
+        user = User(
+            username=username, first_name=person["first_name"], last_name=person["last_name"], email=person["email"], is_active=False
+        )
         user.set_unusable_password()
         user.save()
         users[username] = user
@@ -611,6 +635,7 @@ def _renumber_publication(snapshot, corrections, new_id):
             {**item, "id": new_id.get(item.get("id"), item.get("id"))} if isinstance(item, dict) else item for item in snapshot["claims"]
         ]
     corrections = [
-        {**item, "claim_id": new_id.get(item.get("claim_id"), item.get("claim_id"))} if isinstance(item, dict) else item for item in corrections
+        {**item, "claim_id": new_id.get(item.get("claim_id"), item.get("claim_id"))} if isinstance(item, dict) else item
+        for item in corrections
     ]
     return snapshot, corrections

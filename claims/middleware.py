@@ -51,7 +51,15 @@ def _is_connection_error(exc):
     text = str(exc).lower()
     return any(
         needle in text
-        for needle in ("connection", "server closed", "terminating", "could not connect", "shutting down", "database is locked", "the database system")
+        for needle in (
+            "connection",
+            "server closed",
+            "terminating",
+            "could not connect",
+            "shutting down",
+            "database is locked",
+            "the database system",
+        )
     ) and isinstance(exc, DatabaseError)
 
 
@@ -262,5 +270,9 @@ def lockout_response(request, original_response=None, credentials=None):
 def _log_signin(sender, request=None, user=None, **kwargs):
     signin_log.info(
         "signin.succeeded",
-        extra={"event": "signin.succeeded", "user": user.get_username() if user else None, "address": client_ip(request) if request is not None else None},
+        extra={
+            "event": "signin.succeeded",
+            "user": user.get_username() if user else None,
+            "address": client_ip(request) if request is not None else None,
+        },
     )

@@ -7,11 +7,13 @@ stream `values_list()` rows through them without building model instances.
 No TemplateColumn: one template per cell is too slow on a 50-row page.
 """
 
+from functools import lru_cache
+
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import Column, Table
 
@@ -25,6 +27,29 @@ EXPORT_COLUMNS = (
     "id", "essay", "quote", "normalized", "claim_type", "speaker", "status", "verdict",
     "assignee", "priority", "due", "overdue", "updated_at", "link",
 )  # fmt: skip
+
+
+@lru_cache(maxsize=8)
+def _labels_and_cells(language):
+    """Translated labels and the HTML of the cells that depend on nothing but a choice."""
+    labels = {
+        "status": {key: str(label) for key, label in Status.choices},
+        "verdict": {key: str(label) for key, label in Verdict.choices},
+        "claim_type": {key: str(label) for key, label in ClaimType.choices},
+        "priority": {key: str(label) for key, label in Priority.choices},
+        "overdue": gettext("overdue"),
+    }
+    cells = {
+        "status": {key: format_html('<span class="badge status-{}">{}</span>', key, label) for key, label in labels["status"].items()},
+        "verdict": {key: format_html('<span class="badge verdict-{}">{}</span>', key, label) for key, label in labels["verdict"].items()}
+        | {"": format_html('<span class="muted">{}</span>', gettext("none yet"))},
+        "claim_type": {key: conditional_escape(label) for key, label in labels["claim_type"].items()},
+        "priority": {key: conditional_escape(label) for key, label in labels["priority"].items()}
+        | {Priority.HIGH: format_html('<strong class="priority-high">{}</strong>', labels["priority"][Priority.HIGH])},
+        "unassigned": format_html('<span class="muted">{}</span>', gettext("unassigned")),
+        "no_due": format_html('<span class="muted">{}</span>', "—"),
+    }
+    return labels, cells
 
 
 class SelectColumn(Column):
@@ -75,24 +100,11 @@ class ClaimTable(Table):
     def __init__(self, *args, base_url="", **kwargs):
         super().__init__(*args, **kwargs)
         self.base_url = base_url
-        # Labels and badges built once per table, not once per cell: a 50-row page has 500 cells.
-        self._labels = {
-            "status": {key: str(label) for key, label in Status.choices},
-            "verdict": {key: str(label) for key, label in Verdict.choices},
-            "claim_type": {key: str(label) for key, label in ClaimType.choices},
-            "priority": {key: str(label) for key, label in Priority.choices},
-        }
-        self._cells = {
-            "status": {key: format_html('<span class="badge status-{}">{}</span>', key, label) for key, label in self._labels["status"].items()},
-            "verdict": {key: format_html('<span class="badge verdict-{}">{}</span>', key, label) for key, label in self._labels["verdict"].items()}
-            | {"": format_html('<span class="muted">{}</span>', gettext("none yet"))},
-            "claim_type": {key: conditional_escape(label) for key, label in self._labels["claim_type"].items()},
-            "priority": {key: conditional_escape(label) for key, label in self._labels["priority"].items()}
-            | {Priority.HIGH: format_html('<strong class="priority-high">{}</strong>', self._labels["priority"][Priority.HIGH])},
-        }
-        self._unassigned = format_html('<span class="muted">{}</span>', gettext("unassigned"))
-        self._no_due = format_html('<span class="muted">{}</span>', "—")
-        self._overdue = gettext("overdue")
+        # Labels and badges built once per language, not once per cell: a 50-row page has 500 cells.
+        self._labels, self._cells = _labels_and_cells(get_language())
+        self._unassigned = self._cells["unassigned"]
+        self._no_due = self._cells["no_due"]
+        self._overdue = str(self._labels["overdue"])
         self._claim_url = reverse("claim", args=[987654321]).replace("987654321", "{}")
         self._essay_url = reverse("essay", args=["slug-placeholder"]).replace("slug-placeholder", "{}")
         self._yes = gettext("yes")
@@ -113,13 +125,12 @@ class ClaimTable(Table):
         """The page's rows as HTML: the render_<column> methods called without django-tables2's
         per-cell dispatch (signature inspection, choice display lookups), which costs more than
         the cells themselves on a 50-row page."""
-        renderers = [(column.name, getattr(self, f"render_{column.name}")) for column in self.columns]
+        columns = list(self.columns)
+        # Column names are identifiers from this class, never user input.
+        row = "<tr>" + "".join(f'<td class="col-{column.name}">{{}}</td>' for column in columns) + "</tr>"
+        renderers = [getattr(self, f"render_{column.name}") for column in columns]
         records = self.page.object_list.data if hasattr(self, "page") else self.data
-        return format_html_join(
-            "\n",
-            "<tr>{}</tr>",
-            ((format_html_join("", '<td class="col-{}">{}</td>', ((name, render(record)) for name, render in renderers)),) for record in records),
-        )
+        return format_html_join("\n", row, ([render(record) for render in renderers] for record in records))
 
     def render_select(self, record):
         return format_html(
@@ -167,10 +178,8 @@ class ClaimTable(Table):
         return format_html('<time datetime="{0}">{0}</time>', value.isoformat())
 
     def render_updated_at(self, record):
-        value = record.updated_at.astimezone(self._tz)
-        return format_html(
-            '<time datetime="{}">{} <span class="time">{}</span></time>', value.isoformat(timespec="seconds"), value.strftime("%Y-%m-%d"), value.strftime("%H:%M")
-        )
+        stamp = record.updated_at.astimezone(self._tz).isoformat(timespec="seconds")  # 2026-11-20T09:30:00+00:00
+        return format_html('<time datetime="{}">{} <span class="time">{}</span></time>', stamp, stamp[:10], stamp[11:16])
 
     # Plain values for the export: each takes the raw database value only.
     def value_claim_type(self, value):

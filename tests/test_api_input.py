@@ -194,6 +194,8 @@ def test_it_answers_every_query_string_without_a_server_error(query, essay, targ
         "/api/v1/claims/99999999999999999999999999999999999999/notes/",
         "/api/v1/essays/%E4%B8%AD%E6%96%87/",
         "/api/v1/essays/a%00b/",
+        "/api/v1/essays/a%0Ab/",
+        "/api/v1/essays/%F3%86%BE%B0%0AC%7FL/",
         "/api/v1/essays/..%2F..%2Fetc/",
         "/api/v1/claims",
         "/api/v1/nothing-here/",

@@ -20,9 +20,13 @@ from claims.publishing import publish_essay
 def approve(claim, reviewer, editor, clock, verdict, summary, url):
     claim = workflow.transition(claim, "start", reviewer)
     clock.shift(minutes=3)
-    workflow.add_source(claim, reviewer, url=url, title="Report «一»", publisher="Example", stance="refutes", excerpt="第3页", published_on="2025-01-31")
+    workflow.add_source(
+        claim, reviewer, url=url, title="Report «一»", publisher="Example", stance="refutes", excerpt="第3页", published_on="2025-01-31"
+    )
     claim.refresh_from_db()
-    claim = workflow.edit(claim, reviewer, {"verdict": verdict, "verdict_summary": summary, "due": "2026-12-01", "priority": 1}, claim.version)
+    claim = workflow.edit(
+        claim, reviewer, {"verdict": verdict, "verdict_summary": summary, "due": "2026-12-01", "priority": 1}, claim.version
+    )
     workflow.add_note(claim, reviewer, "Called the press office; no answer yet.\n第二行")
     clock.shift(minutes=5)
     claim = workflow.transition(claim, "submit", reviewer)
@@ -33,7 +37,9 @@ def approve(claim, reviewer, editor, clock, verdict, summary, url):
 @pytest.fixture
 def history(essay, make_claim, editor, editor2, reviewer, reviewer2, clock):
     """Every kind of row and link: two publications with a correction, a split, a merge, a duplicate, a dismissal."""
-    a = make_claim("OpenAI只有150名员工", claim_type="statistic", score=0.875, reasons=["contains a number", {"weight": 0.5}], speaker="测试作者")
+    a = make_claim(
+        "OpenAI只有150名员工", claim_type="statistic", score=0.875, reasons=["contains a number", {"weight": 0.5}], speaker="测试作者"
+    )
     approve(a, reviewer, editor, clock, "mostly_true", "About 150 is right.", "https://example.org/a")
     clock.shift(hours=1)
     publish_essay(essay, editor)
@@ -171,7 +177,10 @@ def test_it_moves_the_id_sequences_past_the_restored_rows(history, editor, revie
     data = backup.export_essay(history)
     # The ids the database would hand out next (the history's rows are the newest): the backup takes them,
     # and the next new rows must not collide with them.
-    ahead = {model: model.objects.order_by("-id").values_list("id", flat=True).first() + 1 for model in (Essay, Claim, Source, Note, ClaimEvent, Publication)}
+    ahead = {
+        model: model.objects.order_by("-id").values_list("id", flat=True).first() + 1
+        for model in (Essay, Claim, Source, Note, ClaimEvent, Publication)
+    }
     history.delete()
     shifted = copy.deepcopy(data)
     body = shifted["essay"]
@@ -317,7 +326,11 @@ def _paths(data):
     claim = next(c for c in body["claims"] if c["sources"] and c["notes"] and c["events"])
     return [
         ("essay", lambda d: d["essay"], list(backup.ESSAY_FIELDS) + ["claims", "publications"]),
-        ("claim", lambda d: next(c for c in d["essay"]["claims"] if c["id"] == claim["id"]), list(backup.CLAIM_FIELDS) + ["sources", "notes", "events"]),
+        (
+            "claim",
+            lambda d: next(c for c in d["essay"]["claims"] if c["id"] == claim["id"]),
+            list(backup.CLAIM_FIELDS) + ["sources", "notes", "events"],
+        ),
         ("source", lambda d: next(c for c in d["essay"]["claims"] if c["id"] == claim["id"])["sources"][0], list(backup.SOURCE_FIELDS)),
         ("note", lambda d: next(c for c in d["essay"]["claims"] if c["id"] == claim["id"])["notes"][0], list(backup.NOTE_FIELDS)),
         ("event", lambda d: next(c for c in d["essay"]["claims"] if c["id"] == claim["id"])["events"][0], list(backup.EVENT_FIELDS)),
@@ -346,14 +359,32 @@ def test_it_refuses_an_unknown_key(exported):
     refused(resign(data), match="unknown key 'secret'")
 
 
-WRONG = {"str": 42, "int": "7", "id": 1.5, "float": "0.5", "date": 20250131, "datetime": "yesterday", "user": ["edith"], "claim": "12", "list": {}, "dict": []}
+WRONG = {
+    "str": 42,
+    "int": "7",
+    "id": 1.5,
+    "float": "0.5",
+    "date": 20250131,
+    "datetime": "yesterday",
+    "user": ["edith"],
+    "claim": "12",
+    "list": {},
+    "dict": [],
+}
 
 
 def test_it_refuses_a_wrong_type_in_any_field(exported):
     original = json.loads(exported)
     for where, get, keys in _paths(original):
-        schema = {"essay": backup.ESSAY_FIELDS, "claim": backup.CLAIM_FIELDS, "source": backup.SOURCE_FIELDS, "note": backup.NOTE_FIELDS,
-                  "event": backup.EVENT_FIELDS, "publication": backup.PUBLICATION_FIELDS, "person": backup.PERSON_FIELDS}[where]
+        schema = {
+            "essay": backup.ESSAY_FIELDS,
+            "claim": backup.CLAIM_FIELDS,
+            "source": backup.SOURCE_FIELDS,
+            "note": backup.NOTE_FIELDS,
+            "event": backup.EVENT_FIELDS,
+            "publication": backup.PUBLICATION_FIELDS,
+            "person": backup.PERSON_FIELDS,
+        }[where]
         for key in keys:
             if key not in schema:
                 continue
@@ -383,7 +414,14 @@ def test_it_refuses_a_wrong_type_in_any_field(exported):
         (lambda d: d["essay"]["publications"].append(copy.deepcopy(d["essay"]["publications"][0])), "appears twice"),
         (lambda d: d["people"].append({"username": "bad name!", "first_name": "", "last_name": "", "email": ""}), "not a valid username"),
         (lambda d: d["people"].clear(), "referenced but not listed"),
-        (lambda d: d["essay"]["claims"][0]["sources"].append({**d["essay"]["claims"][0]["sources"][0], "id": 10**9, "url": "data:text/html,x"}) if d["essay"]["claims"][0]["sources"] else d["essay"].update(url="ftp://x"), "web address"),
+        (
+            lambda d: (
+                d["essay"]["claims"][0]["sources"].append({**d["essay"]["claims"][0]["sources"][0], "id": 10**9, "url": "data:text/html,x"})
+                if d["essay"]["claims"][0]["sources"]
+                else d["essay"].update(url="ftp://x")
+            ),
+            "web address",
+        ),
         (lambda d: d["essay"].update(published_on="0000-00-00"), "not a date"),
         (lambda d: d["essay"].update(imported_at="2026-11-20T09:30:00"), "no time zone"),
     ],

@@ -39,12 +39,12 @@ PAYLOADS = [
     "'><svg onload=alert('xss-3')>",
     'javascript:alert("xss-4")',
     'data:text/html,<script>alert("xss-5")</script>',
-    '<a href="javascript:alert(\'xss-6\')">click me</a>',
+    "<a href=\"javascript:alert('xss-6')\">click me</a>",
     '</textarea><script>alert("xss-7")</script>',
     '</script><script>alert("xss-8")</script>',
     '" onmouseover="alert(\'xss-9\')" x="',
     "' autofocus onfocus='alert(\"xss-10\")' x='",
-    '<iframe src="javascript:alert(\'xss-11\')"></iframe>',
+    "<iframe src=\"javascript:alert('xss-11')\"></iframe>",
     "<!-- <div <b>unclosed <i>markup &lt;script&gt;alert('xss-12')&lt;/script&gt;",
     "\u202egnp.exe <script>alert('xss-13')</script>\u202c",
     "\u202bمرحبا\u202c <img src=x onerror=alert('xss-14')> 😀",
@@ -60,7 +60,12 @@ HTTP_PAYLOADS = [
     'HTTPS://example.org/#<img src=x onerror=alert("xss-23")>',
 ]
 # URLs only JSON can carry past the database's constraints (snapshots, history).
-BAD_URLS = ['javascript:alert("xss-31")', 'data:text/html,<script>alert("xss-32")</script>', " JaVaScRiPt:alert('xss-33')", "vbscript:msgbox('xss-34')"]
+BAD_URLS = [
+    'javascript:alert("xss-31")',
+    'data:text/html,<script>alert("xss-32")</script>',
+    " JaVaScRiPt:alert('xss-33')",
+    "vbscript:msgbox('xss-34')",
+]
 
 
 def payload(i):
@@ -71,7 +76,9 @@ def payload(i):
 def hostile_desk(transactional_db):
     """An essay whose every field, claim, source, note, history row and publication carries payloads."""
     ensure_groups(django_apps)
-    editor = User.objects.create_user("edith", password=PASSWORD, is_staff=True, is_superuser=True, first_name=payload(0), last_name=payload(1))
+    editor = User.objects.create_user(
+        "edith", password=PASSWORD, is_staff=True, is_superuser=True, first_name=payload(0), last_name=payload(1)
+    )
     editor.groups.add(Group.objects.get(name=EDITORS))
     second = User.objects.create_user("eric", password=PASSWORD)
     second.groups.add(Group.objects.get(name=EDITORS))
@@ -88,20 +95,49 @@ def hostile_desk(transactional_db):
     for n, p in enumerate(PAYLOADS):
         start = text.index(p)
         claim = Claim.objects.create(
-            essay=essay, start=start, end=start + len(p), quote=p, speaker=payload(n + 1)[:200], normalized=payload(n + 2),
-            verdict="false", verdict_summary=payload(n + 3), reasons=[payload(n + 4), payload(n + 5)], assignee=hostile if n % 2 else editor,
+            essay=essay,
+            start=start,
+            end=start + len(p),
+            quote=p,
+            speaker=payload(n + 1)[:200],
+            normalized=payload(n + 2),
+            verdict="false",
+            verdict_summary=payload(n + 3),
+            reasons=[payload(n + 4), payload(n + 5)],
+            assignee=hostile if n % 2 else editor,
             due=dt.date(2026, 12, 1),
         )
-        ClaimEvent.objects.create(claim=claim, actor=hostile, kind="created", to_status="open", changes={"span": [None, [start, start + len(p)]]}, comment=payload(n + 6))
+        ClaimEvent.objects.create(
+            claim=claim,
+            actor=hostile,
+            kind="created",
+            to_status="open",
+            changes={"span": [None, [start, start + len(p)]]},
+            comment=payload(n + 6),
+        )
         claims.append(claim)
     for n, claim in enumerate(claims):
-        source = Source.objects.create(claim=claim, url="https://example.org/ok", title=payload(n), publisher=payload(n + 1), excerpt=payload(n + 2), stance="refutes", added_by=hostile)
+        source = Source.objects.create(
+            claim=claim,
+            url="https://example.org/ok",
+            title=payload(n),
+            publisher=payload(n + 1),
+            excerpt=payload(n + 2),
+            stance="refutes",
+            added_by=hostile,
+        )
         Source.objects.filter(pk=source.pk).update(url=HTTP_PAYLOADS[n % 3], archive_url=HTTP_PAYLOADS[(n + 1) % 3])
         Note.objects.create(claim=claim, author=hostile, text=payload(n + 7))
         ClaimEvent.objects.create(claim=claim, actor=hostile, kind="note", comment=payload(n + 7))
         ClaimEvent.objects.create(
-            claim=claim, actor=hostile, kind="edit",
-            changes={"verdict_summary": [payload(n), payload(n + 1)], "source": [None, BAD_URLS[n % len(BAD_URLS)]], payload(n + 2): [payload(n + 3), None]},
+            claim=claim,
+            actor=hostile,
+            kind="edit",
+            changes={
+                "verdict_summary": [payload(n), payload(n + 1)],
+                "source": [None, BAD_URLS[n % len(BAD_URLS)]],
+                payload(n + 2): [payload(n + 3), None],
+            },
         )
     # Stages: two published (with a correction), the others spread over the workflow.
     Claim.objects.filter(pk__in=[c.pk for c in claims[:4]]).update(status="approved")
@@ -118,8 +154,17 @@ def hostile_desk(transactional_db):
     snapshot = first.snapshot
     snapshot["essay"]["url"] = BAD_URLS[0]
     for n, item in enumerate(snapshot["claims"]):
-        item["sources"].append({"url": BAD_URLS[n % len(BAD_URLS)], "title": payload(n), "publisher": payload(n + 1), "published_on": None,
-                                "archive_url": BAD_URLS[(n + 1) % len(BAD_URLS)], "stance": "context", "excerpt": payload(n + 2)})
+        item["sources"].append(
+            {
+                "url": BAD_URLS[n % len(BAD_URLS)],
+                "title": payload(n),
+                "publisher": payload(n + 1),
+                "published_on": None,
+                "archive_url": BAD_URLS[(n + 1) % len(BAD_URLS)],
+                "stance": "context",
+                "excerpt": payload(n + 2),
+            }
+        )
     Publication.objects.filter(pk=first.pk).update(snapshot=snapshot)
     return {"essay": essay, "claims": claims, "editor": editor, "hostile": hostile}
 
@@ -200,13 +245,31 @@ def pages(desk):
     event = ClaimEvent.objects.filter(claim=claims[0], kind="edit").first()
     publication = Publication.objects.filter(essay=essay).order_by("number").first()
     internal = [
-        "/", "/dashboard/", "/dashboard/?status=researching", f"/dashboard/?assignee={hostile.pk}", "/my/", f"/essays/{essay.slug}/",
+        "/",
+        "/dashboard/",
+        "/dashboard/?status=researching",
+        f"/dashboard/?assignee={hostile.pk}",
+        "/my/",
+        f"/essays/{essay.slug}/",
         *[f"/claims/{claim.pk}/" for claim in claims],
-        f"/p/{essay.slug}/", f"/p/{essay.slug}/v/1/", "/essays/import/",
-        "/admin/", "/admin/claims/essay/", f"/admin/claims/essay/{essay.pk}/change/", "/admin/claims/claim/", f"/admin/claims/claim/{claims[1].pk}/change/",
-        "/admin/claims/source/", f"/admin/claims/source/{source.pk}/change/", "/admin/claims/note/", f"/admin/claims/note/{note.pk}/change/",
-        "/admin/claims/claimevent/", f"/admin/claims/claimevent/{event.pk}/change/", "/admin/claims/publication/",
-        f"/admin/claims/publication/{publication.pk}/change/", "/admin/auth/user/", f"/admin/auth/user/{hostile.pk}/change/",
+        f"/p/{essay.slug}/",
+        f"/p/{essay.slug}/v/1/",
+        "/essays/import/",
+        "/admin/",
+        "/admin/claims/essay/",
+        f"/admin/claims/essay/{essay.pk}/change/",
+        "/admin/claims/claim/",
+        f"/admin/claims/claim/{claims[1].pk}/change/",
+        "/admin/claims/source/",
+        f"/admin/claims/source/{source.pk}/change/",
+        "/admin/claims/note/",
+        f"/admin/claims/note/{note.pk}/change/",
+        "/admin/claims/claimevent/",
+        f"/admin/claims/claimevent/{event.pk}/change/",
+        "/admin/claims/publication/",
+        f"/admin/claims/publication/{publication.pk}/change/",
+        "/admin/auth/user/",
+        f"/admin/auth/user/{hostile.pk}/change/",
         f"/admin/auth/user/{editor.pk}/change/",
     ]
     public = ["/", f"/p/{essay.slug}/", f"/p/{essay.slug}/v/1/", f"/p/{essay.slug}/v/2/"]

@@ -60,11 +60,18 @@ def test_the_api_answers_503_in_json(editor, claim):
     client = client_for(editor)
     before = written(claim)
     with connection_lost_on('INSERT INTO "claims_claimevent"'):
-        response = client.post(reverse("api_claim_transitions", args=[claim.pk]), {"action": "start", "version": 1}, content_type="application/json")
+        response = client.post(
+            reverse("api_claim_transitions", args=[claim.pk]), {"action": "start", "version": 1}, content_type="application/json"
+        )
     assert response.status_code == 503
     assert response.json() == {"detail": "The database is unavailable for a moment. Nothing was saved; please try again."}
     assert written(claim) == before
-    assert client.post(reverse("api_claim_transitions", args=[claim.pk]), {"action": "start", "version": 1}, content_type="application/json").status_code == 200
+    assert (
+        client.post(
+            reverse("api_claim_transitions", args=[claim.pk]), {"action": "start", "version": 1}, content_type="application/json"
+        ).status_code
+        == 200
+    )
 
 
 def test_a_note_that_loses_the_database_leaves_no_note_and_no_history(reviewer, claim):
@@ -107,8 +114,16 @@ def test_every_claim_matches_its_last_history_row_after_the_faults(editor, revie
     client = client_for(editor)
     for action, version in (("start", 1), ("dismiss", 2)):
         with connection_lost_on('INSERT INTO "claims_claimevent"'):
-            assert client.post(reverse("claim_transition", args=[claim.pk]), {"action": action, "version": version, "comment": "x"}).status_code == 503
-        assert client.post(reverse("claim_transition", args=[claim.pk]), {"action": action, "version": version, "comment": "x"}).status_code == 302
+            assert (
+                client.post(
+                    reverse("claim_transition", args=[claim.pk]), {"action": action, "version": version, "comment": "x"}
+                ).status_code
+                == 503
+            )
+        assert (
+            client.post(reverse("claim_transition", args=[claim.pk]), {"action": action, "version": version, "comment": "x"}).status_code
+            == 302
+        )
     assert half_written() == []
     claim.refresh_from_db()
     assert (claim.status, claim.version) == ("dismissed", 3)

@@ -30,11 +30,53 @@ CURRENT = object()  # "the claim's version as stored now", resolved at request t
 EXAMPLES = {"n": 0}  # requests sent by the running test
 
 EDGE = [
-    "", " ", "\x00", "a\x00b", "\t\n\r", "\u202e\u202d\u200f", "😀" * 50, "字" * 301, "x" * 5001, "<script>alert(1)</script>",
-    "-1", "0", "1", "2147483647", "2147483648", "-2147483649", "9" * 40, "1e309", "NaN", "-0", "1.5", "０１２",
-    "0000-00-00", "2026-02-30", "9999-12-31", "10000-01-01", "2026-13-01", "1900-01-01", "2026-11-20T09:30:00",
-    "javascript:alert(1)", "data:text/html,x", "http://", "https://", "http://[::1", "https://例子.测试/路径", "https://" + "a" * 2100,
-    "open", "dismiss", "publish", "true", "false", "null", "none", "researching", "12:3", "1:-1", "99999999999999999999:1",
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\t\n\r",
+    "\u202e\u202d\u200f",
+    "😀" * 50,
+    "字" * 301,
+    "x" * 5001,
+    "<script>alert(1)</script>",
+    "-1",
+    "0",
+    "1",
+    "2147483647",
+    "2147483648",
+    "-2147483649",
+    "9" * 40,
+    "1e309",
+    "NaN",
+    "-0",
+    "1.5",
+    "０１２",
+    "0000-00-00",
+    "2026-02-30",
+    "9999-12-31",
+    "10000-01-01",
+    "2026-13-01",
+    "1900-01-01",
+    "2026-11-20T09:30:00",
+    "javascript:alert(1)",
+    "data:text/html,x",
+    "http://",
+    "https://",
+    "http://[::1",
+    "https://例子.测试/路径",
+    "https://" + "a" * 2100,
+    "open",
+    "dismiss",
+    "publish",
+    "true",
+    "false",
+    "null",
+    "none",
+    "researching",
+    "12:3",
+    "1:-1",
+    "99999999999999999999:1",
 ]
 TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=200)
 JUNK = st.one_of(
@@ -88,7 +130,9 @@ def desk(essay, make_claim, editor, editor2, reviewer, reviewer2):
     claims = {
         "open": make_claim("OpenAI只有150名员工"),
         "researching": make_claim("中国需要建立自己的ChatGPT", status="researching", assignee=reviewer),
-        "in_review": make_claim("这些芯片总共达到了5万个", status="in_review", assignee=reviewer, verdict="false", verdict_summary="No.", submitted_by=reviewer),
+        "in_review": make_claim(
+            "这些芯片总共达到了5万个", status="in_review", assignee=reviewer, verdict="false", verdict_summary="No.", submitted_by=reviewer
+        ),
         "near": make_claim("在我看来"),
         "next": make_claim("这是一个好问题😀"),
     }
@@ -123,7 +167,12 @@ def test_the_import_form(desk):
     @FUZZ
     @given(
         st.fixed_dictionaries(
-            {"title": field(TEXT.filter(str.strip)), "text": field(st.sampled_from(["According to Reuters, 150 people worked there in 2019.", "2019年，OpenAI只有150名员工。"]) | TEXT)},
+            {
+                "title": field(TEXT.filter(str.strip)),
+                "text": field(
+                    st.sampled_from(["According to Reuters, 150 people worked there in 2019.", "2019年，OpenAI只有150名员工。"]) | TEXT
+                ),
+            },
             optional={
                 "language": field(st.sampled_from(["zh", "en", ""])),
                 "slug": field(st.from_regex(r"\A[a-z0-9-]{1,30}\Z")),
@@ -268,7 +317,9 @@ def test_the_assign_form(desk, reviewer2, outsider):
     people = [str(p.pk) for p in (desk["reviewer"], reviewer2, outsider, desk["editor"])]
 
     @FUZZ
-    @given(st.fixed_dictionaries({"version": VERSION}, optional={"assignee": field(st.sampled_from(["", *people]))}), st.sampled_from([0, 1]))
+    @given(
+        st.fixed_dictionaries({"version": VERSION}, optional={"assignee": field(st.sampled_from(["", *people]))}), st.sampled_from([0, 1])
+    )
     def run(data, who):
         post(desk["clients"][who], reverse("claim_assign", args=[claim.pk]), resolve(data, claim))
 
@@ -284,7 +335,11 @@ def test_the_split_and_merge_forms(desk):
         st.sampled_from(["split", "merge"]),
         st.fixed_dictionaries(
             {"version": VERSION},
-            optional={"point": field(st.integers(0, 80).map(str)), "offset": field(st.integers(-2, 20).map(str)), "other": field(st.sampled_from([str(c.pk) for c in claims.values()]))},
+            optional={
+                "point": field(st.integers(0, 80).map(str)),
+                "offset": field(st.integers(-2, 20).map(str)),
+                "other": field(st.sampled_from([str(c.pk) for c in claims.values()])),
+            },
         ),
         st.sampled_from(list(claims)),
         st.sampled_from([0, 1]),
@@ -310,7 +365,9 @@ def test_the_dashboard_bulk_form(desk, reviewer2):
                 "due": field(DATE),
                 "comment": field(TEXT),
                 "next": field(st.sampled_from(["/dashboard/?status=open", "https://evil.example/", "//evil.example", "/my/"])),
-                "claims": st.lists(field(st.sampled_from([f"{pk}" for pk in ids] + [f"{pk}:1" for pk in ids] + [f"{pk}:2" for pk in ids])), max_size=4),
+                "claims": st.lists(
+                    field(st.sampled_from([f"{pk}" for pk in ids] + [f"{pk}:1" for pk in ids] + [f"{pk}:2" for pk in ids])), max_size=4
+                ),
             },
         ),
         st.sampled_from([0, 1]),
@@ -330,9 +387,36 @@ def test_the_filters_and_pages_read_any_query(desk):
 
     @FUZZ
     @given(
-        st.sampled_from(["/dashboard/", "/my/", "/", f"/essays/{essay.slug}/", f"/claims/{desk['claims']['open'].pk}/", "/api/v1/claims/", "/api/v1/essays/"]),
+        st.sampled_from(
+            [
+                "/dashboard/",
+                "/my/",
+                "/",
+                f"/essays/{essay.slug}/",
+                f"/claims/{desk['claims']['open'].pk}/",
+                "/api/v1/claims/",
+                "/api/v1/essays/",
+            ]
+        ),
         st.dictionaries(
-            st.sampled_from(["q", "essay", "status", "assignee", "claim_type", "verdict", "priority", "overdue", "page", "sort", "per_page", "_export", "limit", "offset"]),
+            st.sampled_from(
+                [
+                    "q",
+                    "essay",
+                    "status",
+                    "assignee",
+                    "claim_type",
+                    "verdict",
+                    "priority",
+                    "overdue",
+                    "page",
+                    "sort",
+                    "per_page",
+                    "_export",
+                    "limit",
+                    "offset",
+                ]
+            ),
             JUNK,
             max_size=5,
         ),
@@ -351,7 +435,10 @@ def test_the_sign_in_form(desk, settings):
 
     @FUZZ
     @given(
-        st.fixed_dictionaries({}, optional={"username": field(st.sampled_from(["edith", "rosa", "EDITH"])), "password": field(st.just(PASSWORD)), "next": JUNK}),
+        st.fixed_dictionaries(
+            {},
+            optional={"username": field(st.sampled_from(["edith", "rosa", "EDITH"])), "password": field(st.just(PASSWORD)), "next": JUNK},
+        ),
         st.ip_addresses(v=4).map(str),
     )
     def run(data, address):
@@ -425,7 +512,9 @@ def valid_value(name, spec, desk):
     if spec["format"] == "date":
         return DATE
     if spec["format"] == "date-time":
-        return st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2030, 1, 1), timezones=st.just(dt.UTC)).map(lambda d: d.isoformat())
+        return st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2030, 1, 1), timezones=st.just(dt.UTC)).map(
+            lambda d: d.isoformat()
+        )
     if spec["format"] == "uri" or name.endswith("url"):
         return URL
     if spec["type"] == "integer":
@@ -438,8 +527,15 @@ OPERATIONS = api_operations()
 
 def test_the_schema_lists_the_writable_operations():
     paths = {(method, path) for method, path, _fields in OPERATIONS}
-    assert {("post", "/api/v1/essays/"), ("post", "/api/v1/claims/"), ("patch", "/api/v1/claims/{id}/"), ("post", "/api/v1/claims/{id}/transitions/"),
-            ("post", "/api/v1/claims/{id}/sources/"), ("post", "/api/v1/claims/{id}/notes/"), ("post", "/api/v1/auth/token/")} <= paths
+    assert {
+        ("post", "/api/v1/essays/"),
+        ("post", "/api/v1/claims/"),
+        ("patch", "/api/v1/claims/{id}/"),
+        ("post", "/api/v1/claims/{id}/transitions/"),
+        ("post", "/api/v1/claims/{id}/sources/"),
+        ("post", "/api/v1/claims/{id}/notes/"),
+        ("post", "/api/v1/auth/token/"),
+    } <= paths
 
 
 @pytest.mark.parametrize(("method", "path", "fields"), OPERATIONS, ids=[f"{m} {p}" for m, p, _f in OPERATIONS])

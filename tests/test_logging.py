@@ -20,8 +20,12 @@ def records(caplog):
     caplog.set_level(logging.INFO, logger="claims")
 
     def find(event, **fields):
-        found = [r for r in caplog.records if getattr(r, "event", None) == event and all(getattr(r, k, None) == v for k, v in fields.items())]
-        assert found, f"no {event} record with {fields}; saw {[(r.name, getattr(r, 'event', None), getattr(r, 'status', None)) for r in caplog.records]}"
+        found = [
+            r for r in caplog.records if getattr(r, "event", None) == event and all(getattr(r, k, None) == v for k, v in fields.items())
+        ]
+        assert found, (
+            f"no {event} record with {fields}; saw {[(r.name, getattr(r, 'event', None), getattr(r, 'status', None)) for r in caplog.records]}"
+        )
         return found[-1]
 
     return find
@@ -112,7 +116,9 @@ def test_an_api_refusal_is_logged_with_the_token_user(records, reviewer, claim):
 def test_an_api_conflict_is_logged(records, editor, claim):
     add_source(claim, editor)
     client = client_for(editor)
-    response = client.post(reverse("api_claim_transitions", args=[claim.pk]), {"action": "start", "version": 9}, content_type="application/json")
+    response = client.post(
+        reverse("api_claim_transitions", args=[claim.pk]), {"action": "start", "version": 9}, content_type="application/json"
+    )
     assert response.status_code == 409
     line = as_json(records("request.refused", status=409))
     assert "you saw version 9" in line["reason"]

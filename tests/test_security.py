@@ -55,7 +55,14 @@ def test_check_deploy_reports_nothing(tmp_path):
 def test_check_deploy_notices_a_site_served_without_https(tmp_path):
     # The same check, shown able to fail: without the HTTPS block it lists what is missing.
     env = production_env(tmp_path, HTTPS="0")
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
         assert warning in result.stderr
@@ -94,7 +101,11 @@ def server(tmp_path_factory):
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "factcheck.wsgi", "-w", "1", "-b", f"127.0.0.1:{port}", "--forwarded-allow-ips", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 60
     while True:
@@ -171,7 +182,12 @@ def test_signing_in_sets_a_secure_httponly_host_session_cookie(server):
     csrf_cookie = cookies(page)["__Host-csrftoken"].split(";")[0]
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.body).group(1).decode()
     body = urlencode({"csrfmiddlewaretoken": token, "username": "edith", "password": PASSWORD})
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": csrf_cookie, "Origin": f"https://{HOST}", "Referer": f"https://{HOST}/accounts/login/"}
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Cookie": csrf_cookie,
+        "Origin": f"https://{HOST}",
+        "Referer": f"https://{HOST}/accounts/login/",
+    }
     response = server.request("POST", "/accounts/login/", body=body, headers=headers)
     assert response.status == 302, response.body[:500]
     session = cookies(response)["__Host-sessionid"]
@@ -181,7 +197,9 @@ def test_signing_in_sets_a_secure_httponly_host_session_cookie(server):
 
 
 def test_a_post_without_the_csrf_token_is_refused(server):
-    response = server.request("POST", "/accounts/login/", body="username=edith&password=x", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = server.request(
+        "POST", "/accounts/login/", body="username=edith&password=x", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert response.status == 403
 
 

@@ -99,15 +99,21 @@ def test_it_reads_the_address_behind_a_trusted_proxy(editor, client, settings):
     locked = client.post(LOGIN, {"username": "edith", "password": PASSWORD}, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=ATTACKER)
     assert locked.status_code == 429
     desk = Client()
-    ok = desk.post(LOGIN, {"username": "edith", "password": PASSWORD}, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=f"10.9.9.9, {EDITORS_DESK}")
+    ok = desk.post(
+        LOGIN, {"username": "edith", "password": PASSWORD}, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=f"10.9.9.9, {EDITORS_DESK}"
+    )
     assert ok.status_code == 302
 
 
 def test_a_forged_forwarded_address_does_not_escape_the_pause(editor, client, settings):
     settings.TRUSTED_PROXY_COUNT = 1
     for spoof in range(5):
-        client.post(LOGIN, {"username": "edith", "password": "x"}, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=f"10.0.0.{spoof}, {ATTACKER}")
-    response = client.post(LOGIN, {"username": "edith", "password": PASSWORD}, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=f"10.0.0.99, {ATTACKER}")
+        client.post(
+            LOGIN, {"username": "edith", "password": "x"}, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=f"10.0.0.{spoof}, {ATTACKER}"
+        )
+    response = client.post(
+        LOGIN, {"username": "edith", "password": PASSWORD}, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=f"10.0.0.99, {ATTACKER}"
+    )
     assert response.status_code == 429
 
 
@@ -137,9 +143,7 @@ def test_the_password_change_page_enforces_the_rules(db):
     staff = User.objects.create_user("stella", password=PASSWORD, is_staff=True)
     client = Client()
     client.force_login(staff)
-    response = client.post(
-        reverse("admin:password_change"), {"old_password": PASSWORD, "new_password1": "short", "new_password2": "short"}
-    )
+    response = client.post(reverse("admin:password_change"), {"old_password": PASSWORD, "new_password1": "short", "new_password2": "short"})
     assert response.status_code == 200
     assert "at least 10 characters" in response.content.decode()
     staff.refresh_from_db()

@@ -19,5 +19,5 @@ urlpatterns = [
     path("v1/claims/<int:pk>/notes/", views.ClaimNotesView.as_view(), name="api_claim_notes"),
     path("v1/claims/<int:pk>/history/", views.ClaimHistoryView.as_view(), name="api_claim_history"),
     # Anything else under /api/ (a malformed id or slug, a missing slash): a JSON 404.
-    re_path(r"^.*$", views.not_found),
+    re_path(r"^", views.not_found),
 ]

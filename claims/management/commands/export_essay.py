@@ -25,7 +25,13 @@ class Command(BaseCommand):
             raise CommandError(f"No essay with the slug {options['slug']!r}.") from None
         text = backup.dumps(backup.export_essay(essay))
         if not options["output"]:
-            self.stdout.write(text, ending="")
+            # UTF-8 whatever the terminal's locale says: the file is read back as UTF-8.
+            binary = getattr(self.stdout._out, "buffer", None)
+            if binary is not None:
+                binary.write(text.encode("utf-8"))
+                binary.flush()
+            else:
+                self.stdout.write(text, ending="")
             return
         target = Path(options["output"])
         # A half-written file never takes the place of a good one: write aside, then rename.
