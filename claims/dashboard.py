@@ -196,7 +196,8 @@ class DashboardView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVie
     # Query-string keys worth remembering: the filters and the sort, never the page.
     remembered_extra = ("sort", "per_page")
     default_ordering = ("-updated_at", "-id")
-    bulk = True
+    bulk = True  # editors get a checkbox per row and the bulk form
+    show_every_status = True  # an "every status" chip (the queue shows open work only)
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not is_reviewer(request.user):
@@ -243,6 +244,8 @@ class DashboardView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVie
         self.members = desk_members()
         self.filterset = self.get_filterset(self.get_filterset_class())
         valid = self.filterset.is_valid()
+        if valid:
+            self.remember_filters(request)
         export = request.GET.get(self.export_trigger_param)
         if export is not None:
             if export != "csv":
@@ -255,7 +258,7 @@ class DashboardView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVie
         return self.render_to_response(context)
 
     def remember(self, request):
-        """Open where the user left: /dashboard/ without a query goes back to the last filters."""
+        """Open where the user left: without a query string, go back to the last filters."""
         session = request.session
         if "clear" in request.GET:
             session.pop(self.remember_key, None)
@@ -263,18 +266,22 @@ class DashboardView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVie
         if not request.GET:
             saved = session.get(self.remember_key)
             return redirect(f"{request.path}?{saved}") if saved else None
+        return None
+
+    def remember_filters(self, request):
+        """Keep the filters and the sort of a page that could use them (in the session: no migration needed)."""
+        session = request.session
         if self.export_trigger_param in request.GET:
-            return None
+            return
         keep = set(self.get_filterset_class().base_filters) | set(self.remembered_extra)
         pairs = [(key, value) for key, values in request.GET.lists() if key in keep for value in values if value]
         query = urlencode(pairs)
         if len(query) > 2000:
-            return None
+            return
         if query and session.get(self.remember_key) != query:
             session[self.remember_key] = query
         elif not query and self.remember_key in session:
             del session[self.remember_key]
-        return None
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -284,7 +291,7 @@ class DashboardView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVie
             {"value": "", "label": _("Open work"), "count": summary.total(OPEN_STATUSES), "current": status_value == "", "class": "all-open"},
             *(
                 {"value": s.value, "label": s.label, "count": summary.status_counts[s.value], "current": status_value == s.value, "class": f"status-{s.value}"}
-                for s in self.status_chips()
+                for s in self.chip_statuses()
             ),
         ]
         if self.show_every_status:
@@ -312,14 +319,17 @@ class DashboardView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVie
         )
         return context
 
-    def status_chips(self):
+    def chip_statuses(self):
         return list(Status)
-
-    show_every_status = True
 
     # Export.
     def export_csv(self, queryset):
-        """The whole filtered set as CSV, streamed: plain values, translated headers, the table's order."""
+        """The whole filtered set as CSV, streamed: plain values, translated headers, the table's order.
+
+        Not ExportMixin.create_export: django-tables2 renders every cell of every
+        row into a tablib Dataset in memory first (bench/dashboard.py --tablib:
+        minutes for 76,000 rows, against about 2 s streamed here).
+        """
         table = self.get_table_class()(data=queryset, **self.get_table_kwargs())
         RequestConfig(self.request, paginate=False).configure(table)
         queryset = table.data.data
@@ -382,7 +392,7 @@ class MyQueueView(DashboardView):
     def get_ordering(self):
         return (F("due").asc(nulls_last=True), "priority", "id")
 
-    def status_chips(self):
+    def chip_statuses(self):
         return [Status(s) for s in OPEN_STATUSES]
 
 
