@@ -66,8 +66,12 @@ def main():
         print(json.dumps(run_child(args.child, args.claims, args.repeat, args.tablib)))
         return
     results = {}
-    for db in (["postgres", "sqlite"] if args.db == "both" else [args.db]):
-        print(f"[{db}] building {args.claims:,} claims over {ESSAYS} essays and measuring (median of {args.repeat})…", file=sys.stderr, flush=True)
+    for db in ["postgres", "sqlite"] if args.db == "both" else [args.db]:
+        print(
+            f"[{db}] building {args.claims:,} claims over {ESSAYS} essays and measuring (median of {args.repeat})…",
+            file=sys.stderr,
+            flush=True,
+        )
         command = [sys.executable, __file__, "--child", db, "--claims", str(args.claims), "--repeat", str(args.repeat)]
         if args.tablib:
             command.append("--tablib")
@@ -82,7 +86,9 @@ def main():
 def report(results, claims):
     dbs = list(results)
     width = 14
-    print(f"\nDashboard vs Django admin changelist, {claims:,} claims, {PER_PAGE} rows a page (median ms; ratio = median of per-turn ratios)")
+    print(
+        f"\nDashboard vs Django admin changelist, {claims:,} claims, {PER_PAGE} rows a page (median ms; ratio = median of per-turn ratios)"
+    )
     print("scenario".ljust(26) + "".join(f"{db + ' dash':>{width}}{db + ' admin':>{width}}{'ratio':>8}{'bar':>7}" for db in dbs))
     failed = []
     for name, bar in BARS.items():
@@ -112,7 +118,9 @@ def report(results, claims):
             f"load: {extra['load seconds']:.1f} s; queries per page: dashboard {extra['queries']['dashboard']}, admin {extra['queries']['admin']}"
         )
         if "tablib export" in extra:
-            print(f"[{db}] django-tables2 tablib export of the same rows, in memory: {extra['tablib export']:.0f} ms (streamed: {extra['dashboard']['csv export']:.0f} ms)")
+            print(
+                f"[{db}] django-tables2 tablib export of the same rows, in memory: {extra['tablib export']:.0f} ms (streamed: {extra['dashboard']['csv export']:.0f} ms)"
+            )
     print("\nAll bars hold." if not failed else "\nBars missed: " + ", ".join(failed))
 
 
@@ -219,7 +227,10 @@ def measure(db, names, claims, repeat, tablib):
     scenarios = {
         "first page": ("/dashboard/", f"/admin/claims/claim/?status__in={open_in}"),
         "page 1,000": (f"/dashboard/?page={deep}", f"/admin/claims/claim/?status__in={open_in}&p={deep}"),
-        "filtered": (f"/dashboard/?status={Status.RESEARCHING}&essay={essay}", f"/admin/claims/claim/?status__exact={Status.RESEARCHING}&essay__id__exact={essay}"),
+        "filtered": (
+            f"/dashboard/?status={Status.RESEARCHING}&essay={essay}",
+            f"/admin/claims/claim/?status__exact={Status.RESEARCHING}&essay__id__exact={essay}",
+        ),
     }
     result["dashboard"], result["admin"] = {}, {}
     result["queries"] = {}
@@ -263,7 +274,13 @@ def make_essays(admin):
     while len(text) < 6000:
         text += "\n" + seed
     return [
-        Essay.objects.create(title=f"测试文章 {n + 1}: DeepSeek 与中国创新", slug=f"bench-{n + 1}", language="zh", text=f"{text}\n（{n + 1}）", imported_by=admin)
+        Essay.objects.create(
+            title=f"测试文章 {n + 1}: DeepSeek 与中国创新",
+            slug=f"bench-{n + 1}",
+            language="zh",
+            text=f"{text}\n（{n + 1}）",
+            imported_by=admin,
+        )
         for n in range(ESSAYS)
     ]
 

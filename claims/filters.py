@@ -38,7 +38,11 @@ class FastSelect(forms.Select):
             "",
             "{}",
             (
-                (format_html('<option value="{}" selected>{}</option>', key, label) if key in chosen else format_html('<option value="{}">{}</option>', key, label),)
+                (
+                    format_html('<option value="{}" selected>{}</option>', key, label)
+                    if key in chosen
+                    else format_html('<option value="{}">{}</option>', key, label),
+                )
                 for key, label in ((str(key), label) for key, label in self.choices)
             ),
         )
@@ -66,7 +70,10 @@ class ClaimFilter(django_filters.FilterSet):
     assignee = django_filters.ChoiceFilter(label=_("Assignee"), method="filter_assignee", empty_label=_("Anyone"), widget=FastSelect)
     claim_type = django_filters.ChoiceFilter(label=_("Type"), choices=ClaimType.choices, empty_label=_("Every type"), widget=FastSelect)
     verdict = django_filters.ChoiceFilter(
-        label=_("Verdict"), method="filter_verdict", choices=[(NO_VERDICT, _("No verdict yet")), *Verdict.choices], empty_label=_("Any verdict"),
+        label=_("Verdict"),
+        method="filter_verdict",
+        choices=[(NO_VERDICT, _("No verdict yet")), *Verdict.choices],
+        empty_label=_("Any verdict"),
         widget=FastSelect,
     )
     priority = django_filters.ChoiceFilter(label=_("Priority"), choices=Priority.choices, empty_label=_("Any priority"), widget=FastSelect)
@@ -79,7 +86,10 @@ class ClaimFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.filters["essay"].extra["choices"] = [(str(essay.pk), essay.title) for essay in essays]
         if "assignee" in self.filters:
-            self.filters["assignee"].extra["choices"] = [(UNASSIGNED, _("Unassigned")), *((str(user.pk), user.get_username()) for user in members)]
+            self.filters["assignee"].extra["choices"] = [
+                (UNASSIGNED, _("Unassigned")),
+                *((str(user.pk), user.get_username()) for user in members),
+            ]
         if status_choices is None:
             status_choices = [(OPEN_WORK, _("All open work")), *Status.choices, (EVERY_STATUS, _("Every status"))]
         self.filters["status"].extra["choices"] = status_choices

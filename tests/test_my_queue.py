@@ -22,11 +22,15 @@ def rows(response):
 def queue(make_claim, reviewer, reviewer2, clock):
     """Rosa's claims in several states, and one of Ravi's."""
     return {
-        "late": make_claim("OpenAI只有150名员工", status=Status.RESEARCHING, assignee=reviewer, due=dt.date(2026, 11, 18), priority=Priority.LOW),
+        "late": make_claim(
+            "OpenAI只有150名员工", status=Status.RESEARCHING, assignee=reviewer, due=dt.date(2026, 11, 18), priority=Priority.LOW
+        ),
         "soon_low": make_claim("京东AI研究高管何晓冬", assignee=reviewer, due=dt.date(2026, 11, 25), priority=Priority.LOW),
         "soon_high": make_claim("中国需要建立自己的ChatGPT", assignee=reviewer, due=dt.date(2026, 11, 25), priority=Priority.HIGH),
         "undated": make_claim("这是一个好问题", assignee=reviewer, priority=Priority.HIGH),
-        "reviewed": make_claim("这些芯片总共达到了5万个", status=Status.IN_REVIEW, assignee=reviewer, verdict="true", verdict_summary="Yes."),
+        "reviewed": make_claim(
+            "这些芯片总共达到了5万个", status=Status.IN_REVIEW, assignee=reviewer, verdict="true", verdict_summary="Yes."
+        ),
         "published": make_claim("2019年", status=Status.PUBLISHED, assignee=reviewer, verdict="true", verdict_summary="Yes."),
         "dismissed": make_claim("在我看来", status=Status.DISMISSED, assignee=reviewer),
         "theirs": make_claim("SemiAnalysis", assignee=reviewer2, due=dt.date(2026, 11, 1)),
