@@ -229,6 +229,9 @@ class Claim(models.Model):
             models.Index(fields=["priority", "due"], name="claim_priority_due"),
             models.Index(fields=["due"], name="claim_due_idx"),
             models.Index(fields=["-updated_at"], name="claim_updated_idx"),
+            # The dashboard: counts per status and verdict for a filter, and its default order within a status.
+            models.Index(fields=["status", "essay", "verdict"], name="claim_status_essay_verdict"),
+            models.Index(fields=["status", "-updated_at", "-id"], name="claim_status_updated"),
         ]
         permissions = [
             ("research_claim", _("Can research claims and propose verdicts")),
