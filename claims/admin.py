@@ -4,6 +4,23 @@ from django.utils.translation import gettext_lazy as _
 from .models import Claim, ClaimEvent, Essay, Note, Publication, Source
 
 
+class AppendOnlyAdmin(admin.ModelAdmin):
+    """Records kept as written: the admin may add one, never change or delete it."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(AppendOnlyAdmin):
+    """Records only the workflow makes: the admin shows them, never adds, changes or deletes one."""
+
+    def has_add_permission(self, request):
+        return False
+
+
 class ReadOnlyInline(admin.TabularInline):
     """History and notes are append-only: the admin shows them, never edits them."""
 
@@ -92,21 +109,15 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Note)
-class NoteAdmin(admin.ModelAdmin):
+class NoteAdmin(AppendOnlyAdmin):
     list_display = ("claim", "author", "created_at", "text")
     search_fields = ("text",)
     list_select_related = ("claim", "author")
     raw_id_fields = ("claim", "author")
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ClaimEvent)
-class ClaimEventAdmin(admin.ModelAdmin):
+class ClaimEventAdmin(ReadOnlyAdmin):
     list_display = ("at", "claim", "actor", "kind", "action", "from_status", "to_status", "comment")
     list_filter = ("kind", "action")
     search_fields = ("comment",)
@@ -114,27 +125,9 @@ class ClaimEventAdmin(admin.ModelAdmin):
     raw_id_fields = ("claim", "actor")
     date_hierarchy = "at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Publication)
-class PublicationAdmin(admin.ModelAdmin):
+class PublicationAdmin(ReadOnlyAdmin):
     list_display = ("essay", "number", "published_by", "published_at")
     list_select_related = ("essay", "published_by")
     raw_id_fields = ("essay", "published_by")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

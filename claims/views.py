@@ -8,6 +8,7 @@ with a message that says what happened and what comes next.
 """
 
 from collections import Counter
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -68,6 +69,20 @@ def _get_claim_for_user(request, pk):
     return claim
 
 
+def _desk_claim(view):
+    """The view gets the claim instead of its pk: 404 if unknown, the refusal page if the person is not on the desk."""
+
+    @wraps(view)
+    def with_claim(request, pk, **kwargs):
+        try:
+            claim = _get_claim_for_user(request, pk)
+        except Refused as refused:
+            return _refused(request, refused.message)
+        return view(request, claim, **kwargs)
+
+    return with_claim
+
+
 def _seen_version(request):
     try:
         return int(request.POST.get("version", ""))
@@ -92,11 +107,8 @@ def _back(claim, anchor=""):
 
 
 @login_required
-def claim_detail(request, pk):
-    try:
-        claim = _get_claim_for_user(request, pk)
-    except Refused as refused:
-        return _refused(request, refused.message)
+@_desk_claim
+def claim_detail(request, claim):
     return _render_claim(request, claim)
 
 
@@ -239,11 +251,8 @@ def _invalid(request, claim, **bound):
 
 @login_required
 @require_POST
-def claim_edit(request, pk):
-    try:
-        claim = _get_claim_for_user(request, pk)
-    except Refused as refused:
-        return _refused(request, refused.message)
+@_desk_claim
+def claim_edit(request, claim):
     form = ClaimEditForm(request.POST, auto_id="edit_%s")
     if not form.is_valid():
         return _invalid(request, claim, edit=form)
@@ -284,11 +293,8 @@ TRANSITION_MESSAGES = {
 
 @login_required
 @require_POST
-def claim_transition(request, pk):
-    try:
-        claim = _get_claim_for_user(request, pk)
-    except Refused as refused:
-        return _refused(request, refused.message)
+@_desk_claim
+def claim_transition(request, claim):
     action = ACTIONS.get(request.POST.get("action", ""))
     if action is None or action.name == "publish":
         return _refused(request, _("Unknown action. Use the buttons on the claim page."), claim=claim, status=400)
@@ -310,11 +316,8 @@ def claim_transition(request, pk):
 
 @login_required
 @require_POST
-def claim_assign(request, pk):
-    try:
-        claim = _get_claim_for_user(request, pk)
-    except Refused as refused:
-        return _refused(request, refused.message)
+@_desk_claim
+def claim_assign(request, claim):
     form = AssignForm(request.POST, auto_id="assign_%s")
     if not form.is_valid():
         return _invalid(request, claim, assign=form)
@@ -334,11 +337,8 @@ def claim_assign(request, pk):
 
 @login_required
 @require_POST
-def source_add(request, pk):
-    try:
-        claim = _get_claim_for_user(request, pk)
-    except Refused as refused:
-        return _refused(request, refused.message)
+@_desk_claim
+def source_add(request, claim):
     form = SourceForm(request.POST, auto_id="source_%s")
     if not form.is_valid():
         return _invalid(request, claim, source=form)
@@ -364,11 +364,8 @@ def source_add(request, pk):
 
 @login_required
 @require_POST
-def source_remove(request, pk, source_pk):
-    try:
-        claim = _get_claim_for_user(request, pk)
-    except Refused as refused:
-        return _refused(request, refused.message)
+@_desk_claim
+def source_remove(request, claim, source_pk):
     source = get_object_or_404(Source, pk=source_pk, claim=claim)
     old_status = claim.status
 
@@ -386,11 +383,8 @@ def source_remove(request, pk, source_pk):
 
 @login_required
 @require_POST
-def note_add(request, pk):
-    try:
-        claim = _get_claim_for_user(request, pk)
-    except Refused as refused:
-        return _refused(request, refused.message)
+@_desk_claim
+def note_add(request, claim):
     form = NoteForm(request.POST, auto_id="note_%s")
     if not form.is_valid():
         return _invalid(request, claim, note=form)
@@ -405,11 +399,8 @@ def note_add(request, pk):
 
 @login_required
 @require_POST
-def claim_split(request, pk):
-    try:
-        claim = _get_claim_for_user(request, pk)
-    except Refused as refused:
-        return _refused(request, refused.message)
+@_desk_claim
+def claim_split(request, claim):
     form = SplitForm(request.POST, claim=claim, points=split_points(claim.essay.text, claim.start, claim.end), auto_id="split_%s")
     if not form.is_valid():
         return _invalid(request, claim, split=form)
@@ -434,11 +425,8 @@ def claim_split(request, pk):
 
 @login_required
 @require_POST
-def claim_merge(request, pk):
-    try:
-        claim = _get_claim_for_user(request, pk)
-    except Refused as refused:
-        return _refused(request, refused.message)
+@_desk_claim
+def claim_merge(request, claim):
     form = MergeForm(request.POST, auto_id="merge_%s")
     if not form.is_valid():
         return _invalid(request, claim, merge=form)

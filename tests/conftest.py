@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.test import Client
 
 from claims.models import Claim, Essay, Source
@@ -73,6 +74,15 @@ def editor_client(editor):
 @pytest.fixture
 def reviewer_client(reviewer):
     return client_for(reviewer)
+
+
+@pytest.fixture
+def fresh_cache(db):
+    """Empties the cache around a test: the API throttles count attempts in it. Modules opt in with
+    `pytestmark = pytest.mark.usefixtures("fresh_cache")`."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """POST /api/v1/auth/token/: a token for a username and password, throttled per username and per address."""
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
@@ -10,17 +9,7 @@ from .conftest import PASSWORD
 URL = "/api/v1/auth/token/"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache(db):
-    # The throttles count attempts in the cache; every test starts from none.
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 def ask(client, username, password, address="10.0.0.1"):

@@ -3,38 +3,17 @@
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
-from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from claims.models import Claim, ClaimEvent, Note, Source
 
+from .api_helpers import api, post
 from .conftest import add_source
 
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache(db):
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def api(user):
-    token, _ = Token.objects.get_or_create(user=user)
-    return Client(headers={"authorization": f"Token {token.key}"})
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 def patch(client, claim_id, body):
     return client.patch(f"/api/v1/claims/{claim_id}/", body, content_type="application/json")
-
-
-def post(client, path, body):
-    return client.post(path, body, content_type="application/json")
 
 
 @pytest.fixture

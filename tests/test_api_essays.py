@@ -1,36 +1,17 @@
 """The essay endpoints: list, import, one essay with its counts, publish, and the public ClaimReview."""
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from claims.models import Claim, ClaimEvent, Essay, Publication
 
+from .api_helpers import api, post
 from .conftest import add_source
 
 ENGLISH = "In 2019, OpenAI had only 150 employees. The company raised $10 billion from Microsoft in 2023, according to Bloomberg. I think this is a good question."
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache(db):
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def api(user):
-    token, _ = Token.objects.get_or_create(user=user)
-    return Client(headers={"authorization": f"Token {token.key}"})
-
-
-def post(client, path, body=None):
-    return client.post(path, body, content_type="application/json") if body is not None else client.post(path)
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 def approve(claim, **fields):

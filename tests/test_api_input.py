@@ -9,11 +9,10 @@ query strings; every path gets malformed ids and slugs.
 import json
 
 import pytest
-from django.core.cache import cache
-from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from claims.models import Claim, ClaimEvent, Essay, Note, Source
+
+from .api_helpers import api
 
 AWKWARD = [
     None,
@@ -45,22 +44,12 @@ AWKWARD = [
 BAD_BODIES = [b"", b"{", b"[1, 2]", b'"text"', b"null", b"NaN", b"\xff\xfe\x00", b"[" * 50_000 + b"]" * 50_000, b'{"a": 1e999}']
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache(db):
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 @pytest.fixture
 def editor_api(editor):
-    token, _ = Token.objects.get_or_create(user=editor)
-    return Client(headers={"authorization": f"Token {token.key}"})
+    return api(editor)
 
 
 @pytest.fixture

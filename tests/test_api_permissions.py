@@ -7,14 +7,13 @@ state that the row needs, and a first publication.
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.core.cache import cache
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from claims.models import Claim, ClaimEvent, Note, Publication, Source
 from claims.publishing import build_snapshot
 from claims.roles import REVIEWERS
 
+from .api_helpers import api
 from .conftest import PASSWORD, add_source
 
 ROLES = ("anonymous", "outsider", "reviewer", "assignee", "editor")
@@ -94,17 +93,7 @@ MATRIX = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The matrix creates five accounts per case; production-strength hashing would make it crawl.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache(db):
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 @pytest.fixture
@@ -132,8 +121,7 @@ def api_client(user):
     """A client that signs every request with the user's API token (no session)."""
     if user is None:
         return Client()
-    token, _ = Token.objects.get_or_create(user=user)
-    return Client(headers={"authorization": f"Token {token.key}"})
+    return api(user)
 
 
 def call(client, method, path, body=None):

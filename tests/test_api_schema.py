@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 import yaml
 from django.contrib.staticfiles import finders
-from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, get_resolver
@@ -23,6 +22,8 @@ from referencing.jsonschema import DRAFT202012
 from rest_framework.authtoken.models import Token
 
 from claims.models import Claim
+
+from .api_helpers import api
 
 # Every operation of PRODUCT.md's API table, and the error answers it documents.
 OPERATIONS = {
@@ -45,16 +46,7 @@ OPERATIONS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache(db):
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 @pytest.fixture
@@ -153,24 +145,17 @@ def validator_for(schema, name):
 
 
 def test_it_sends_error_bodies_of_the_documented_shape(schema, claim, editor, reviewer2, outsider):
-    def token(user):
-        return {"authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
-
     Claim.objects.filter(pk=claim.pk).update(status="researching", assignee=editor)
     answers = [
         Client().get("/api/v1/claims/"),  # 401
-        Client(headers=token(outsider)).get("/api/v1/claims/"),  # 403
-        Client(headers=token(editor)).get("/api/v1/claims/999/"),  # 404
-        Client(headers=token(editor)).get("/api/v1/claims/?status=nope"),  # 400 from a filter
-        Client(headers=token(editor)).patch(f"/api/v1/claims/{claim.pk}/", {"verdict": "nope"}, content_type="application/json"),  # 400
-        Client(headers=token(editor)).patch(f"/api/v1/claims/{claim.pk}/", {"version": 9}, content_type="application/json"),  # 409
-        Client(headers=token(editor)).post(
-            f"/api/v1/claims/{claim.pk}/transitions/", {"action": "submit"}, content_type="application/json"
-        ),  # 400
-        Client(headers=token(reviewer2)).post(
-            f"/api/v1/claims/{claim.pk}/transitions/", {"action": "submit"}, content_type="application/json"
-        ),  # 403
-        Client(headers=token(editor)).post(f"/api/v1/claims/{claim.pk}/notes/", "{oops", content_type="application/json"),  # 400
+        api(outsider).get("/api/v1/claims/"),  # 403
+        api(editor).get("/api/v1/claims/999/"),  # 404
+        api(editor).get("/api/v1/claims/?status=nope"),  # 400 from a filter
+        api(editor).patch(f"/api/v1/claims/{claim.pk}/", {"verdict": "nope"}, content_type="application/json"),  # 400
+        api(editor).patch(f"/api/v1/claims/{claim.pk}/", {"version": 9}, content_type="application/json"),  # 409
+        api(editor).post(f"/api/v1/claims/{claim.pk}/transitions/", {"action": "submit"}, content_type="application/json"),  # 400
+        api(reviewer2).post(f"/api/v1/claims/{claim.pk}/transitions/", {"action": "submit"}, content_type="application/json"),  # 403
+        api(editor).post(f"/api/v1/claims/{claim.pk}/notes/", "{oops", content_type="application/json"),  # 400
     ]
     for _ in range(6):
         answers.append(Client().post("/api/v1/auth/token/", {"username": "x", "password": "y"}, content_type="application/json"))

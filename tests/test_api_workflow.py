@@ -1,7 +1,6 @@
 """The whole workflow over HTTP with tokens, as an integrator would drive it, and the history it leaves."""
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from claims.models import Claim, ClaimEvent, Publication
@@ -18,16 +17,7 @@ ESSAY = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache(db):
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 class Caller:

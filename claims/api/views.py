@@ -57,6 +57,31 @@ def errors(*codes):
     return {code: OpenApiResponse(s.ErrorSerializer, description=ERROR_TEXT[code]) for code in codes}
 
 
+def _list_and_create(tag, get, post, created, create_errors, parameters=None):
+    """The schema of an endpoint that lists on GET and creates on POST.
+
+    `get` is (summary, description or None, the listed serializer); `post` is (summary, description, request serializer).
+    """
+    (list_summary, list_description, listed), (create_summary, create_description, request) = get, post
+    return extend_schema_view(
+        get=extend_schema(
+            tags=[tag],
+            summary=list_summary,
+            description=list_description,
+            parameters=parameters,
+            responses={200: listed, **errors(400, 401, 403, 404)},
+        ),
+        post=extend_schema(
+            tags=[tag],
+            summary=create_summary,
+            description=create_description,
+            request=request,
+            parameters=parameters,
+            responses={201: created, **errors(*create_errors)},
+        ),
+    )
+
+
 CLAIM_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description=gettext_lazy("The claim's id."))
 ESSAY_SLUG = OpenApiParameter(
     "slug", OpenApiTypes.STR, OpenApiParameter.PATH, description=gettext_lazy("The essay's slug."), pattern=r"^[-a-zA-Z0-9_]+$"
@@ -75,6 +100,18 @@ class DeskListView(DeskAPIView, generics.GenericAPIView):
     def list_response(self, queryset, serializer_class):
         page = self.paginate_queryset(self.filter_queryset(queryset))
         return self.get_paginated_response(serializer_class(page, many=True, context=self.get_serializer_context()).data)
+
+    def claim_list_response(self, pk, queryset, serializer_class):
+        """A page of one claim's sources, notes or events; 404 if there is no such claim."""
+        claim = _get_claim(pk)
+        return self.list_response(queryset.filter(claim=claim), serializer_class)
+
+
+def _validated(serializer_class, request):
+    """The request body as the serializer reads it; a 400 naming the fields if it does not."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 def _get_claim(pk, queryset=None):
@@ -111,20 +148,20 @@ class VersionRequiredSchema(AutoSchema):
 # --- Essays ---------------------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    get=extend_schema(
-        tags=["essays"],
-        summary=gettext_lazy("List essays"),
-        description=gettext_lazy("Every essay, newest import first, with the number of claims in each status."),
-        responses={200: s.EssaySerializer(many=True), **errors(400, 401, 403, 404)},
+@_list_and_create(
+    "essays",
+    get=(
+        gettext_lazy("List essays"),
+        gettext_lazy("Every essay, newest import first, with the number of claims in each status."),
+        s.EssaySerializer(many=True),
     ),
-    post=extend_schema(
-        tags=["essays"],
-        summary=gettext_lazy("Import an essay"),
-        description=gettext_lazy("Editors only. Stores the text exactly as sent and proposes its check-worthy claims."),
-        request=s.EssayImportSerializer,
-        responses={201: s.EssayDetailSerializer, **errors(400, 401, 403)},
+    post=(
+        gettext_lazy("Import an essay"),
+        gettext_lazy("Editors only. Stores the text exactly as sent and proposes its check-worthy claims."),
+        s.EssayImportSerializer,
     ),
+    created=s.EssayDetailSerializer,
+    create_errors=(400, 401, 403),
 )
 class EssayListView(DeskListView):
     permission_classes = [IsAuthenticated, IsDeskMember, IsEditorToWrite]
@@ -142,9 +179,7 @@ class EssayListView(DeskListView):
         return self.get_paginated_response(s.EssaySerializer(essays, many=True).data)
 
     def post(self, request):
-        serializer = s.EssayImportSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = _validated(s.EssayImportSerializer, request)
         essay = import_essay(
             title=data["title"],
             text=data["text"],
@@ -271,20 +306,25 @@ def _claims():
     return Claim.objects.select_related("assignee").annotate(essay_slug=F("essay__slug"))
 
 
-@extend_schema_view(
-    get=extend_schema(
-        tags=["claims"],
-        summary=gettext_lazy("List claims"),
-        description=gettext_lazy("Claims in essay order, filtered by essay, status, assignee, claim type and verdict."),
-        responses={200: s.ClaimSerializer(many=True), **errors(400, 401, 403, 404)},
+def _claim_now(request, claim):
+    """The claim as stored after a change, read again with its essay's slug."""
+    return Response(s.ClaimSerializer(_claims().get(pk=claim.pk), context={"request": request}).data)
+
+
+@_list_and_create(
+    "claims",
+    get=(
+        gettext_lazy("List claims"),
+        gettext_lazy("Claims in essay order, filtered by essay, status, assignee, claim type and verdict."),
+        s.ClaimSerializer(many=True),
     ),
-    post=extend_schema(
-        tags=["claims"],
-        summary=gettext_lazy("Create a claim"),
-        description=gettext_lazy("Editors only. A claim at exactly the essay text between `start` and `end` (code points)."),
-        request=s.ClaimCreateSerializer,
-        responses={201: s.ClaimSerializer, **errors(400, 401, 403)},
+    post=(
+        gettext_lazy("Create a claim"),
+        gettext_lazy("Editors only. A claim at exactly the essay text between `start` and `end` (code points)."),
+        s.ClaimCreateSerializer,
     ),
+    created=s.ClaimSerializer,
+    create_errors=(400, 401, 403),
 )
 class ClaimListView(DeskListView):
     permission_classes = [IsAuthenticated, IsDeskMember, IsEditorToWrite]
@@ -298,9 +338,7 @@ class ClaimListView(DeskListView):
         return self.list_response(self.get_queryset(), s.ClaimSerializer)
 
     def post(self, request):
-        serializer = s.ClaimCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = dict(_validated(s.ClaimCreateSerializer, request))
         essay = Essay.objects.filter(slug=data.pop("essay")).first()
         if essay is None:
             raise ValidationError({"essay": [_("There is no essay with this slug.")]})
@@ -338,12 +376,10 @@ class ClaimDetailView(DeskAPIView):
 
     def patch(self, request, pk):
         claim = _get_claim(pk)
-        serializer = s.ClaimEditSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        changes = dict(serializer.validated_data)
+        changes = dict(_validated(s.ClaimEditSerializer, request))
         version = changes.pop("version")
         workflow.edit(claim, request.user, changes, version)
-        return Response(s.ClaimSerializer(_claims().get(pk=claim.pk), context={"request": request}).data)
+        return _claim_now(request, claim)
 
 
 @extend_schema(
@@ -360,81 +396,63 @@ class ClaimDetailView(DeskAPIView):
 class ClaimTransitionView(DeskAPIView):
     def post(self, request, pk):
         claim = _get_claim(pk)
-        serializer = s.TransitionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = _validated(s.TransitionSerializer, request)
         workflow.transition(claim, data["action"], request.user, comment=data.get("comment", ""), version=data.get("version"))
-        return Response(s.ClaimSerializer(_claims().get(pk=claim.pk), context={"request": request}).data)
+        return _claim_now(request, claim)
 
 
-@extend_schema_view(
-    get=extend_schema(
-        tags=["claims"],
-        summary=gettext_lazy("A claim's sources"),
-        parameters=[CLAIM_ID],
-        responses={200: s.SourceSerializer(many=True), **errors(400, 401, 403, 404)},
-    ),
-    post=extend_schema(
-        tags=["claims"],
-        summary=gettext_lazy("Attach a source"),
-        description=gettext_lazy(
+@_list_and_create(
+    "claims",
+    get=(gettext_lazy("A claim's sources"), None, s.SourceSerializer(many=True)),
+    post=(
+        gettext_lazy("Attach a source"),
+        gettext_lazy(
             "The assignee or an editor. Adding evidence to a claim in review or approved sends it back to research. "
             "The answer carries the claim's new status and version."
         ),
-        parameters=[CLAIM_ID],
-        request=s.SourceCreateSerializer,
-        responses={201: s.SourceCreatedSerializer, **errors(400, 401, 403, 404, 409)},
+        s.SourceCreateSerializer,
     ),
+    created=s.SourceCreatedSerializer,
+    create_errors=(400, 401, 403, 404, 409),
+    parameters=[CLAIM_ID],
 )
 class ClaimSourcesView(DeskListView):
     serializer_class = s.SourceSerializer
     filter_backends = []
 
     def get(self, request, pk):
-        claim = _get_claim(pk)
-        return self.list_response(
-            Source.objects.filter(claim=claim).select_related("added_by").order_by("added_at", "id"), s.SourceSerializer
-        )
+        return self.claim_list_response(pk, Source.objects.select_related("added_by").order_by("added_at", "id"), s.SourceSerializer)
 
     def post(self, request, pk):
         claim = _get_claim(pk)
-        serializer = s.SourceCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        fields = dict(serializer.validated_data)
+        fields = dict(_validated(s.SourceCreateSerializer, request))
         version = fields.pop("version", None)
         source = workflow.add_source(claim, request.user, version=version, **fields)
         return Response(s.SourceCreatedSerializer(source).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema_view(
-    get=extend_schema(
-        tags=["claims"],
-        summary=gettext_lazy("A claim's notes"),
-        parameters=[CLAIM_ID],
-        responses={200: s.NoteSerializer(many=True), **errors(400, 401, 403, 404)},
+@_list_and_create(
+    "claims",
+    get=(gettext_lazy("A claim's notes"), None, s.NoteSerializer(many=True)),
+    post=(
+        gettext_lazy("Add a note"),
+        gettext_lazy("Anyone on the desk. Notes are append-only and do not change the claim's version."),
+        s.NoteCreateSerializer,
     ),
-    post=extend_schema(
-        tags=["claims"],
-        summary=gettext_lazy("Add a note"),
-        description=gettext_lazy("Anyone on the desk. Notes are append-only and do not change the claim's version."),
-        parameters=[CLAIM_ID],
-        request=s.NoteCreateSerializer,
-        responses={201: s.NoteSerializer, **errors(400, 401, 403, 404)},
-    ),
+    created=s.NoteSerializer,
+    create_errors=(400, 401, 403, 404),
+    parameters=[CLAIM_ID],
 )
 class ClaimNotesView(DeskListView):
     serializer_class = s.NoteSerializer
     filter_backends = []
 
     def get(self, request, pk):
-        claim = _get_claim(pk)
-        return self.list_response(Note.objects.filter(claim=claim).select_related("author").order_by("created_at", "id"), s.NoteSerializer)
+        return self.claim_list_response(pk, Note.objects.select_related("author").order_by("created_at", "id"), s.NoteSerializer)
 
     def post(self, request, pk):
         claim = _get_claim(pk)
-        serializer = s.NoteCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        note = workflow.add_note(claim, request.user, serializer.validated_data["text"])
+        note = workflow.add_note(claim, request.user, _validated(s.NoteCreateSerializer, request)["text"])
         return Response(s.NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 
@@ -452,10 +470,7 @@ class ClaimHistoryView(DeskListView):
     filter_backends = []
 
     def get(self, request, pk):
-        claim = _get_claim(pk)
-        return self.list_response(
-            ClaimEvent.objects.filter(claim=claim).select_related("actor").order_by("at", "id"), s.ClaimEventSerializer
-        )
+        return self.claim_list_response(pk, ClaimEvent.objects.select_related("actor").order_by("at", "id"), s.ClaimEventSerializer)
 
 
 # --- Tokens ---------------------------------------------------------------------------------------
@@ -480,9 +495,7 @@ class TokenView(APIView):
     parser_classes = [StrictJSONParser]
 
     def post(self, request):
-        serializer = s.TokenRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        credentials = serializer.validated_data
+        credentials = _validated(s.TokenRequestSerializer, request)
         # The plain HttpRequest: django-axes records the failure against it and may lock the pair out.
         user = authenticate(request._request, username=credentials["username"], password=credentials["password"])
         if user is None:
