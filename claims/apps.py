@@ -23,5 +23,8 @@ def _ensure_groups(sender, apps=None, using="default", **kwargs):
 
     apps = apps or global_apps
 
-    if apps.is_installed("django.contrib.auth") and apps.get_model("auth", "Permission").objects.using(using).filter(content_type__app_label="claims").exists():
+    if (
+        apps.is_installed("django.contrib.auth")
+        and apps.get_model("auth", "Permission").objects.using(using).filter(content_type__app_label="claims").exists()
+    ):
         ensure_groups(apps)

@@ -33,7 +33,12 @@ class EssayImportForm(forms.Form):
     language = forms.ChoiceField(
         label=gettext_lazy("Language"), required=False, choices=[("", gettext_lazy("Detect automatically")), *Language.choices]
     )
-    slug = forms.SlugField(label=gettext_lazy("Slug (web address)"), required=False, max_length=120, help_text=gettext_lazy("Leave empty to make one from the title."))
+    slug = forms.SlugField(
+        label=gettext_lazy("Slug (web address)"),
+        required=False,
+        max_length=120,
+        help_text=gettext_lazy("Leave empty to make one from the title."),
+    )
     author = forms.CharField(label=gettext_lazy("Author"), required=False, max_length=200)
     url = forms.URLField(label=gettext_lazy("Published at (URL)"), required=False, max_length=1000, assume_scheme="https")
     published_on = forms.DateField(label=gettext_lazy("Published on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

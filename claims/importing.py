@@ -41,7 +41,10 @@ def decode_upload(raw):
             {"file": [_("Choose a smaller file.")]},
         )
     if b"\x00" in raw:
-        raise EssayRejected(_("This looks like a binary file, not text. Save the essay as plain UTF-8 text (.txt or .md)."), {"file": [_("Not a text file.")]})
+        raise EssayRejected(
+            _("This looks like a binary file, not text. Save the essay as plain UTF-8 text (.txt or .md)."),
+            {"file": [_("Not a text file.")]},
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -58,14 +61,19 @@ def check_text(text):
     if not text.strip():
         raise EssayRejected(_("The essay is empty."), {"text": [_("Paste the essay text or choose a file.")]})
     if "\x00" in text:
-        raise EssayRejected(_("The text contains NUL characters, which a text essay never has."), {"text": [_("Remove the NUL characters.")]})
+        raise EssayRejected(
+            _("The text contains NUL characters, which a text essay never has."), {"text": [_("Remove the NUL characters.")]}
+        )
     try:
         size = len(text.encode("utf-8"))
     except UnicodeEncodeError:
-        raise EssayRejected(_("The text contains broken characters (lone surrogates)."), {"text": [_("Paste the text again from its source.")]}) from None
+        raise EssayRejected(
+            _("The text contains broken characters (lone surrogates)."), {"text": [_("Paste the text again from its source.")]}
+        ) from None
     if size > max_bytes():
         raise EssayRejected(
-            _("The essay is %(size)s MB; the limit is %(limit)s MB.") % {"size": round(size / 1e6, 1), "limit": round(max_bytes() / 1e6, 1)},
+            _("The essay is %(size)s MB; the limit is %(limit)s MB.")
+            % {"size": round(size / 1e6, 1), "limit": round(max_bytes() / 1e6, 1)},
             {"text": [_("Split the essay or raise ESSAY_MAX_BYTES.")]},
         )
     return text
@@ -125,7 +133,8 @@ def import_essay(*, title, text, language=None, slug=None, author="", url="", pu
     existing = already_imported(text)
     if existing:
         raise EssayRejected(
-            _("This text was already imported as “%(title)s” (%(url)s).") % {"title": existing.title, "url": reverse("essay", args=[existing.slug])},
+            _("This text was already imported as “%(title)s” (%(url)s).")
+            % {"title": existing.title, "url": reverse("essay", args=[existing.slug])},
             {"text": [_("This exact text is already on the desk.")]},
         )
     language = language or extraction.detect_language(text)
@@ -148,7 +157,9 @@ def import_essay(*, title, text, language=None, slug=None, author="", url="", pu
             _store_proposals(essay, proposals, user, now)
     except IntegrityError:
         # Another import of the same text or slug won the race.
-        raise EssayRejected(_("This essay (or its slug) was imported at the same moment by someone else."), {"slug": [_("Choose another slug.")]}) from None
+        raise EssayRejected(
+            _("This essay (or its slug) was imported at the same moment by someone else."), {"slug": [_("Choose another slug.")]}
+        ) from None
     return essay
 
 
@@ -183,7 +194,9 @@ def _store_proposals(essay, proposals, user, now):
         Claim.objects.bulk_update(duplicates, ["duplicate_of"], batch_size=500)
     ClaimEvent.objects.bulk_create(
         [
-            ClaimEvent(claim=c, actor=user, kind=EventKind.CREATED, at=now, to_status=c.status, version=1, comment=str(_("Proposed on import.")))
+            ClaimEvent(
+                claim=c, actor=user, kind=EventKind.CREATED, at=now, to_status=c.status, version=1, comment=str(_("Proposed on import."))
+            )
             for c in claims
         ],
         batch_size=500,

@@ -132,7 +132,9 @@ class Essay(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(language__in=Language.values), name="essay_language_valid"),
             models.CheckConstraint(condition=~Q(text=""), name="essay_text_not_empty"),
-            models.CheckConstraint(condition=Q(url="") | Q(url__istartswith="http://") | Q(url__istartswith="https://"), name="essay_url_http"),
+            models.CheckConstraint(
+                condition=Q(url="") | Q(url__istartswith="http://") | Q(url__istartswith="https://"), name="essay_url_http"
+            ),
         ]
         permissions = [
             ("import_essay", _("Can import essays")),
@@ -177,13 +179,20 @@ class Claim(models.Model):
     end = models.PositiveIntegerField(_("end"))
     quote = models.TextField(_("quote"))
     claim_type = models.CharField(_("type"), max_length=16, choices=ClaimType.choices, default=ClaimType.OTHER)
-    speaker = models.CharField(_("speaker"), max_length=200, blank=True, help_text=_("Who makes the claim; empty means the essay's author."))
+    speaker = models.CharField(
+        _("speaker"), max_length=200, blank=True, help_text=_("Who makes the claim; empty means the essay's author.")
+    )
     normalized = models.TextField(_("normalized statement"), blank=True, help_text=_("The claim restated in checkable form."))
     score = models.FloatField(_("check-worthiness"), default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_claims"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_claims",
     )
     due = models.DateField(_("due"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
@@ -196,7 +205,9 @@ class Claim(models.Model):
         "self", verbose_name=_("duplicate of"), null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
     )
     split_from = models.ForeignKey("self", verbose_name=_("split from"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    merged_into = models.ForeignKey("self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("last change"), default=timezone.now)
 
@@ -243,6 +254,20 @@ class Claim(models.Model):
     def __str__(self):
         return f"#{self.pk} {self.quote[:60]}"
 
+    def save(self, *args, **kwargs):
+        if self.essay_id is not None:
+            text = (
+                self.essay.text
+                if "essay" in self._state.fields_cache
+                else Essay.objects.values_list("text", flat=True).get(pk=self.essay_id)
+            )
+            self.check_span(text)
+        if self.verdict and self.verdict not in Verdict.values:
+            raise ValidationError({"verdict": _("Unknown verdict %(value)r.") % {"value": self.verdict}})
+        if self.status not in Status.values:
+            raise ValidationError({"status": _("Unknown status %(value)r.") % {"value": self.status}})
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("claim", args=[self.pk])
 
@@ -258,7 +283,10 @@ class Claim(models.Model):
         """The offsets and the quote must agree with the essay text."""
         if not (0 <= self.start < self.end <= len(text)):
             raise ValidationError(
-                {"start": _("The span %(start)s–%(end)s is not inside the essay (0–%(length)s).") % {"start": self.start, "end": self.end, "length": len(text)}}
+                {
+                    "start": _("The span %(start)s–%(end)s is not inside the essay (0–%(length)s).")
+                    % {"start": self.start, "end": self.end, "length": len(text)}
+                }
             )
         if text[self.start : self.end] != self.quote:
             raise ValidationError({"quote": _("The quote must be exactly the essay text between start and end.")})
@@ -267,16 +295,6 @@ class Claim(models.Model):
         super().clean()
         if self.essay_id is not None and self.start is not None and self.end is not None:
             self.check_span(self.essay.text)
-
-    def save(self, *args, **kwargs):
-        if self.essay_id is not None:
-            text = self.essay.text if "essay" in self._state.fields_cache else Essay.objects.values_list("text", flat=True).get(pk=self.essay_id)
-            self.check_span(text)
-        if self.verdict and self.verdict not in Verdict.values:
-            raise ValidationError({"verdict": _("Unknown verdict %(value)r.") % {"value": self.verdict}})
-        if self.status not in Status.values:
-            raise ValidationError({"status": _("Unknown status %(value)r.") % {"value": self.status}})
-        super().save(*args, **kwargs)
 
 
 class AppendOnly(models.Model):
@@ -304,7 +322,9 @@ class Source(models.Model):
     archive_url = models.URLField(_("archive URL"), max_length=2000, blank=True, validators=[HTTP_URL])
     excerpt = models.TextField(_("excerpt"), blank=True, help_text=_("The passage the verdict relies on."))
     stance = models.CharField(_("stance"), max_length=10, choices=Stance.choices, default=Stance.CONTEXT)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("added by"), null=True, on_delete=models.SET_NULL, related_name="+")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("added by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     added_at = models.DateTimeField(_("added"), default=timezone.now)
 
     class Meta:
@@ -398,7 +418,9 @@ class Publication(AppendOnly):
 
     essay = models.ForeignKey(Essay, verbose_name=_("essay"), on_delete=models.CASCADE, related_name="publications")
     number = models.PositiveIntegerField(_("number"))
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True, on_delete=models.SET_NULL, related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     published_at = models.DateTimeField(_("published at"), default=timezone.now)
     snapshot = models.JSONField(_("snapshot"), default=dict)
     corrections = models.JSONField(_("corrections"), default=list, blank=True)

@@ -77,7 +77,14 @@ ACTIONS = {
         Action("start", _("Start research"), frozenset({Status.OPEN}), Status.RESEARCHING, REVIEWER_OR_EDITOR),
         Action("submit", _("Submit for review"), frozenset({Status.RESEARCHING}), Status.IN_REVIEW, ASSIGNEE_OR_EDITOR),
         Action("approve", _("Approve"), frozenset({Status.IN_REVIEW}), Status.APPROVED, EDITOR),
-        Action("return", _("Return to research"), frozenset({Status.IN_REVIEW, Status.APPROVED}), Status.RESEARCHING, EDITOR, needs_comment=True),
+        Action(
+            "return",
+            _("Return to research"),
+            frozenset({Status.IN_REVIEW, Status.APPROVED}),
+            Status.RESEARCHING,
+            EDITOR,
+            needs_comment=True,
+        ),
         Action("dismiss", _("Dismiss"), frozenset({Status.OPEN, Status.RESEARCHING}), Status.DISMISSED, EDITOR, needs_comment=True),
         Action("publish", _("Publish"), frozenset({Status.APPROVED}), Status.PUBLISHED, EDITOR),
         Action("reopen", _("Reopen"), frozenset({Status.PUBLISHED, Status.DISMISSED}), Status.RESEARCHING, EDITOR, needs_comment=True),
@@ -158,7 +165,9 @@ def _lock(claim_id, version, user, action):
         if version != claim.version:
             _refuse(
                 Conflict(
-                    _("Someone else changed this claim (it is now at version %(current)s, you saw version %(seen)s). Reload it and try again.")
+                    _(
+                        "Someone else changed this claim (it is now at version %(current)s, you saw version %(seen)s). Reload it and try again."
+                    )
                     % {"current": claim.version, "seen": version},
                     claim,
                 ),
@@ -218,7 +227,8 @@ def transition(claim, action_name, user, comment="", version=None):
         if claim.status not in action.sources:
             _refuse(
                 Conflict(
-                    _("“%(action)s” is not possible while the claim is %(status)s.") % {"action": action.label, "status": claim.get_status_display()},
+                    _("“%(action)s” is not possible while the claim is %(status)s.")
+                    % {"action": action.label, "status": claim.get_status_display()},
                     claim,
                 ),
                 user,
@@ -226,7 +236,12 @@ def transition(claim, action_name, user, comment="", version=None):
                 action_name,
             )
         if action.needs_comment and not comment:
-            _refuse(InvalidInput(_("“%(action)s” needs a comment that says why.") % {"action": action.label}, {"comment": [_("Say why.")]}), user, claim, action_name)
+            _refuse(
+                InvalidInput(_("“%(action)s” needs a comment that says why.") % {"action": action.label}, {"comment": [_("Say why.")]}),
+                user,
+                claim,
+                action_name,
+            )
         changes = {}
         fields = {"status": action.target}
         if action_name == "start" and claim.assignee_id is None:
@@ -241,13 +256,31 @@ def transition(claim, action_name, user, comment="", version=None):
             if not claim.sources.exists():
                 errors["sources"] = [_("Attach at least one source before submitting.")]
             if errors:
-                _refuse(InvalidInput(_("This claim is not ready for review: %(missing)s") % {"missing": " ".join(str(m[0]) for m in errors.values())}, errors), user, claim, action_name)
+                _refuse(
+                    InvalidInput(
+                        _("This claim is not ready for review: %(missing)s") % {"missing": " ".join(str(m[0]) for m in errors.values())},
+                        errors,
+                    ),
+                    user,
+                    claim,
+                    action_name,
+                )
             fields["submitted_by"] = user
         elif action_name == "approve" and claim.submitted_by_id == user.pk:
             _refuse(NotAllowed(_("Four eyes: you submitted this verdict, so another editor must approve it.")), user, claim, action_name)
         old_status = claim.status
         _save(claim, now, **fields)
-        record(claim, user, EventKind.TRANSITION, now, action=action_name, from_status=old_status, to_status=action.target, changes=changes, comment=comment)
+        record(
+            claim,
+            user,
+            EventKind.TRANSITION,
+            now,
+            action=action_name,
+            from_status=old_status,
+            to_status=action.target,
+            changes=changes,
+            comment=comment,
+        )
     _log("workflow.transition", user, claim, action=action_name, from_status=old_status, to_status=action.target, version=claim.version)
     return claim
 
@@ -272,7 +305,11 @@ def edit(claim, user, changes, version):
                 else _("Only the assignee or an editor may edit this claim.")
             )
             _refuse(NotAllowed(reason) if claim.status in OPEN_STATUSES else Conflict(reason, claim), user, claim, "edit")
-        diff = {name: [_json_value(getattr(claim, name)), _json_value(value)] for name, value in changes.items() if getattr(claim, name) != value}
+        diff = {
+            name: [_json_value(getattr(claim, name)), _json_value(value)]
+            for name, value in changes.items()
+            if getattr(claim, name) != value
+        }
         if not diff:
             return claim
         fields = {name: changes[name] for name in diff}
@@ -311,9 +348,18 @@ def _assign_locked(claim, user, assignee, now):
     if not is_editor(user):
         _refuse(NotAllowed(_("Only an editor may assign claims.")), user, claim, "assign")
     if claim.status not in OPEN_STATUSES:
-        _refuse(Conflict(_("A %(status)s claim cannot be assigned.") % {"status": claim.get_status_display()}, claim), user, claim, "assign")
+        _refuse(
+            Conflict(_("A %(status)s claim cannot be assigned.") % {"status": claim.get_status_display()}, claim), user, claim, "assign"
+        )
     if assignee is not None and not is_reviewer(assignee):
-        _refuse(InvalidInput(_("%(name)s is not a reviewer or editor.") % {"name": assignee}, {"assignee": [_("Choose a member of the desk.")]}), user, claim, "assign")
+        _refuse(
+            InvalidInput(
+                _("%(name)s is not a reviewer or editor.") % {"name": assignee}, {"assignee": [_("Choose a member of the desk.")]}
+            ),
+            user,
+            claim,
+            "assign",
+        )
     if claim.assignee_id == (assignee.pk if assignee else None):
         return claim
     old = claim.assignee.username if claim.assignee_id else None
@@ -362,7 +408,12 @@ def _check_research(claim, user, action):
     if not is_reviewer(user):
         _refuse(NotAllowed(_("You are not on the desk's reviewers or editors.")), user, claim, action)
     if claim.status not in OPEN_STATUSES:
-        _refuse(Conflict(_("A %(status)s claim must be reopened before its sources change.") % {"status": claim.get_status_display()}, claim), user, claim, action)
+        _refuse(
+            Conflict(_("A %(status)s claim must be reopened before its sources change.") % {"status": claim.get_status_display()}, claim),
+            user,
+            claim,
+            action,
+        )
     if not can_research(claim, user):
         _refuse(NotAllowed(_("Only the assignee or an editor may change this claim's sources.")), user, claim, action)
 
@@ -434,7 +485,14 @@ def split(claim, user, at, version=None):
             raise InvalidInput(_("The split point must be a whole number."), {"at": [_("Enter a whole number.")]}) from None
         text = claim.essay.text
         if not (claim.start < at < claim.end) or not text[claim.start : at].strip() or not text[at : claim.end].strip():
-            _refuse(InvalidInput(_("Split inside the claim so that both parts keep some text."), {"at": [_("Choose a point inside the quote.")]}), user, claim, "split")
+            _refuse(
+                InvalidInput(
+                    _("Split inside the claim so that both parts keep some text."), {"at": [_("Choose a point inside the quote.")]}
+                ),
+                user,
+                claim,
+                "split",
+            )
         old_end = claim.end
         _save(claim, now, end=at, quote=text[claim.start : at])
         second = Claim(
@@ -479,7 +537,9 @@ def merge(first, second, user, version=None):
         editable = (Status.OPEN, Status.RESEARCHING)
         if first.status not in editable or second.status not in editable:
             _refuse(Conflict(_("Only open or researching claims can be merged."), first), user, first, "merge")
-        between = Claim.objects.filter(essay_id=first.essay_id, start__lt=second.start, end__gt=first.end).exclude(pk__in=[first.pk, second.pk])
+        between = Claim.objects.filter(essay_id=first.essay_id, start__lt=second.start, end__gt=first.end).exclude(
+            pk__in=[first.pk, second.pk]
+        )
         if second.start < first.end or between.exists() or first.essay.text[first.end : second.start].strip(" \t\r\n，,。；;：:"):
             _refuse(InvalidInput(_("Only adjacent claims can be merged.")), user, first, "merge")
         old_end = first.end
@@ -488,7 +548,13 @@ def merge(first, second, user, version=None):
         _save(second, now, status=Status.DISMISSED, merged_into=first)
         record(first, user, EventKind.MERGE, now, changes={"end": [old_end, second.end], "merged": [None, second.pk]})
         record(
-            second, user, EventKind.TRANSITION, now, action="dismiss", from_status=Status.OPEN, to_status=Status.DISMISSED,
+            second,
+            user,
+            EventKind.TRANSITION,
+            now,
+            action="dismiss",
+            from_status=Status.OPEN,
+            to_status=Status.DISMISSED,
             comment=str(_("Merged into claim #%(id)s.") % {"id": first.pk}),
         )
     _log("workflow.merge", user, first, merged=second.pk)
@@ -506,7 +572,9 @@ def publish_claims(essay, user, now):
     if not claims:
         return []
     ids = [c.pk for c in claims]
-    updated = Claim.objects.filter(pk__in=ids, status=Status.APPROVED).update(status=Status.PUBLISHED, version=F("version") + 1, updated_at=now)
+    updated = Claim.objects.filter(pk__in=ids, status=Status.APPROVED).update(
+        status=Status.PUBLISHED, version=F("version") + 1, updated_at=now
+    )
     if updated != len(claims):
         raise Conflict(_("Some claims changed while publishing. Reload and try again."))
     events = []
@@ -515,7 +583,16 @@ def publish_claims(essay, user, now):
         claim.version += 1
         claim.updated_at = now
         events.append(
-            ClaimEvent(claim=claim, actor=user, kind=EventKind.TRANSITION, at=now, action="publish", from_status=Status.APPROVED, to_status=Status.PUBLISHED, version=claim.version)
+            ClaimEvent(
+                claim=claim,
+                actor=user,
+                kind=EventKind.TRANSITION,
+                at=now,
+                action="publish",
+                from_status=Status.APPROVED,
+                to_status=Status.PUBLISHED,
+                version=claim.version,
+            )
         )
     ClaimEvent.objects.bulk_create(events)
     _log("workflow.publish", user, None, essay=essay.slug, claims=len(claims))

@@ -52,9 +52,7 @@ def database_from_url(url):
     import dj_database_url
 
     if not url.startswith(("postgres://", "postgresql://", "sqlite://")):
-        raise ImproperlyConfigured(
-            f"DATABASE_URL must start with postgres://, postgresql:// or sqlite://; got {url.split('://')[0]!r}."
-        )
+        raise ImproperlyConfigured(f"DATABASE_URL must start with postgres://, postgresql:// or sqlite://; got {url.split('://')[0]!r}.")
     try:
         config = dj_database_url.parse(url, conn_max_age=envint("DB_CONN_MAX_AGE", 60))
     except Exception as exc:  # dj-database-url raises several types for a malformed URL
@@ -83,7 +81,9 @@ DEBUG = envbool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))').")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off (generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
     SECRET_KEY = "development-only-key-never-used-with-debug-off"
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else [])

@@ -87,7 +87,9 @@ def fresh_cache(db):
 
 @pytest.fixture
 def essay(db, editor):
-    return Essay.objects.create(title="OpenAI 与 DeepSeek", slug="openai-deepseek", language="zh", author="测试作者", text=ESSAY_TEXT, imported_by=editor)
+    return Essay.objects.create(
+        title="OpenAI 与 DeepSeek", slug="openai-deepseek", language="zh", author="测试作者", text=ESSAY_TEXT, imported_by=editor
+    )
 
 
 @pytest.fixture

@@ -35,7 +35,9 @@ def people(editor, reviewer, reviewer2, outsider):
 
 
 def claim_in(state, make_claim, people):
-    claim = make_claim("OpenAI只有150名员工", claim_type="statistic", assignee=people["assignee"], verdict="mostly_true", verdict_summary="About right.")
+    claim = make_claim(
+        "OpenAI只有150名员工", claim_type="statistic", assignee=people["assignee"], verdict="mostly_true", verdict_summary="About right."
+    )
     add_source(claim, people["assignee"])
     Claim.objects.filter(pk=claim.pk).update(status=state, submitted_by=people["assignee"])
     claim.refresh_from_db()
@@ -261,7 +263,18 @@ def test_sixteen_editors_racing_to_approve_give_one_approval_per_claim(essay, ed
         start, end = i, i + 1
         if not text[start:end].strip():
             continue
-        claims.append(Claim.objects.create(essay=essay, start=start, end=end, quote=text[start:end], status=Status.IN_REVIEW, verdict="true", verdict_summary="ok", submitted_by=reviewer))
+        claims.append(
+            Claim.objects.create(
+                essay=essay,
+                start=start,
+                end=end,
+                quote=text[start:end],
+                status=Status.IN_REVIEW,
+                verdict="true",
+                verdict_summary="ok",
+                submitted_by=reviewer,
+            )
+        )
     for claim in claims:
         results = race(16, lambda i, c=claim: workflow.transition(Claim(pk=c.pk), "approve", editors[i], version=c.version))
         wins = [r for r in results if isinstance(r, Claim)]
