@@ -1,9 +1,10 @@
 import json
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from claims.extraction import MAX_ESSAY_BYTES, detect_language, propose
+from claims.extraction import detect_language, propose
+from claims.management.files import read_essay
 
 
 class Command(BaseCommand):
@@ -27,35 +28,6 @@ class Command(BaseCommand):
             self.stdout.write(describe(number, p))
         worthy = sum(p.checkworthy for p in proposals)
         self.stdout.write(f"{worthy} check-worthy of {len(proposals)} listed ({language}, {path.name}).")
-
-
-def read_essay(path):
-    """The text of an essay file, or a CommandError that says what is wrong with it."""
-    if not path.exists():
-        raise CommandError(f"{path}: no such file.")
-    if path.is_dir():
-        raise CommandError(f"{path}: is a directory; give the path of a text file.")
-    if not path.is_file():
-        raise CommandError(f"{path}: not a regular file.")
-    try:
-        with path.open("rb") as essay_file:
-            # One byte over the limit is enough to refuse, whatever the file grew to.
-            raw = essay_file.read(MAX_ESSAY_BYTES + 1)
-    except OSError as exc:
-        raise CommandError(f"{path}: cannot be read ({exc.strerror}).") from None
-    if len(raw) > MAX_ESSAY_BYTES:
-        raise CommandError(f"{path}: the file is over the limit of {MAX_ESSAY_BYTES:,} bytes ({MAX_ESSAY_BYTES // (1024 * 1024)} MB).")
-    if b"\x00" in raw:
-        raise CommandError(f"{path}: looks like a binary file, not text (it contains NUL bytes). Save the essay as UTF-8 text.")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CommandError(
-            f"{path}: is not UTF-8 text (undecodable byte at position {exc.start}). Save it as UTF-8 and try again."
-        ) from None
-    if not text.strip():
-        raise CommandError(f"{path}: the file is empty (nothing but whitespace).")
-    return text
 
 
 def describe(number, p):

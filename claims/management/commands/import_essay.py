@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from claims import backup, importing
+from claims.management.files import read_essay
 
 
 class Command(BaseCommand):
@@ -31,13 +32,8 @@ class Command(BaseCommand):
         if not options["title"]:
             raise CommandError("--title is required when importing a text file.")
         path = Path(options["path"])
-        if not path.is_file():
-            raise CommandError(f"{path}: no such file.")
+        text = read_essay(path)
         try:
-            size = path.stat().st_size
-            if size > importing.max_bytes():
-                raise CommandError(f"{path}: {size} bytes is over the limit of {importing.max_bytes()} bytes (ESSAY_MAX_BYTES).")
-            text = importing.decode_upload(path.read_bytes())
             essay = importing.import_essay(
                 title=options["title"],
                 text=text,
@@ -49,8 +45,6 @@ class Command(BaseCommand):
         except importing.EssayRejected as exc:
             details = "; ".join(f"{field}: {' '.join(map(str, msgs))}" for field, msgs in exc.errors.items())
             raise CommandError(f"{path}: {exc.message}" + (f" ({details})" if details else "")) from None
-        except OSError as exc:
-            raise CommandError(f"{path}: {exc.strerror}.") from None
         count = essay.claims.count()
         self.stdout.write(self.style.SUCCESS(f"Imported “{essay.title}” as /essays/{essay.slug}/ with {count} proposed claims."))
 
