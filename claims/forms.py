@@ -4,7 +4,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import HTTP_URL, ClaimType, Priority, Stance, Verdict
+from . import importing
+from .models import HTTP_URL, ClaimType, Language, Priority, Stance, Verdict
 from .workflow import ACTIONS, CLAIM_ACTIONS, EDITABLE_FIELDS
 
 
@@ -217,3 +218,56 @@ class SplitForm(VersionedForm):
 
 class MergeForm(VersionedForm):
     other = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class EssayImportForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=importing.MAX_TITLE)
+    text = forms.CharField(
+        label=_("Essay text"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text=_("Paste the text exactly as published, or choose a file below."),
+    )
+    file = forms.FileField(
+        label=_("…or a text file"),
+        required=False,
+        help_text=_("A UTF-8 .txt or .md file."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".txt,.md,text/plain,text/markdown"}),
+    )
+    language = forms.ChoiceField(label=_("Language"), required=False, choices=[("", _("Detect automatically")), *Language.choices])
+    slug = forms.SlugField(
+        label=_("Slug (web address)"),
+        required=False,
+        max_length=120,
+        help_text=_("Leave empty to make one from the title."),
+    )
+    author = forms.CharField(label=_("Author"), required=False, max_length=200)
+    url = forms.URLField(label=_("Published at (URL)"), required=False, max_length=1000, assume_scheme="https")
+    published_on = forms.DateField(label=_("Published on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        if upload:
+            if not upload.name.lower().endswith((".txt", ".md", ".markdown", ".text")):
+                self.add_error("file", _("Choose a .txt or .md file."))
+                return data
+            if upload.size > importing.max_bytes():
+                self.add_error("file", _("The file is larger than %(limit)s MB.") % {"limit": round(importing.max_bytes() / 1e6, 1)})
+                return data
+            try:
+                data["text"] = importing.decode_upload(upload.read())
+            except importing.EssayRejected as exc:
+                self.add_error("file", str(exc.message))
+                return data
+        text = data.get("text") or ""
+        try:
+            importing.check_text(text)
+        except importing.EssayRejected as exc:
+            self.add_error("text" if not upload else "file", str(exc.message))
+            return data
+        existing = importing.already_imported(text)
+        if existing:
+            self.add_error("text", _("This text was already imported as “%(title)s”.") % {"title": existing.title})
+        return data

@@ -2,72 +2,16 @@
 
 from dataclasses import replace
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from . import importing
-from .models import ClaimType, Language
+from .forms import EssayImportForm
+from .models import ClaimType
 from .roles import is_editor
-
-
-class EssayImportForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=importing.MAX_TITLE)
-    text = forms.CharField(
-        label=gettext_lazy("Essay text"),
-        required=False,
-        strip=False,
-        widget=forms.Textarea(attrs={"rows": 14}),
-        help_text=gettext_lazy("Paste the text exactly as published, or choose a file below."),
-    )
-    file = forms.FileField(
-        label=gettext_lazy("…or a text file"),
-        required=False,
-        help_text=gettext_lazy("A UTF-8 .txt or .md file."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".txt,.md,text/plain,text/markdown"}),
-    )
-    language = forms.ChoiceField(
-        label=gettext_lazy("Language"), required=False, choices=[("", gettext_lazy("Detect automatically")), *Language.choices]
-    )
-    slug = forms.SlugField(
-        label=gettext_lazy("Slug (web address)"),
-        required=False,
-        max_length=120,
-        help_text=gettext_lazy("Leave empty to make one from the title."),
-    )
-    author = forms.CharField(label=gettext_lazy("Author"), required=False, max_length=200)
-    url = forms.URLField(label=gettext_lazy("Published at (URL)"), required=False, max_length=1000, assume_scheme="https")
-    published_on = forms.DateField(label=gettext_lazy("Published on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def clean(self):
-        data = super().clean()
-        upload = data.get("file")
-        if upload:
-            if not upload.name.lower().endswith((".txt", ".md", ".markdown", ".text")):
-                self.add_error("file", _("Choose a .txt or .md file."))
-                return data
-            if upload.size > importing.max_bytes():
-                self.add_error("file", _("The file is larger than %(limit)s MB.") % {"limit": round(importing.max_bytes() / 1e6, 1)})
-                return data
-            try:
-                data["text"] = importing.decode_upload(upload.read())
-            except importing.EssayRejected as exc:
-                self.add_error("file", str(exc.message))
-                return data
-        text = data.get("text") or ""
-        try:
-            importing.check_text(text)
-        except importing.EssayRejected as exc:
-            self.add_error("text" if not upload else "file", str(exc.message))
-            return data
-        existing = importing.already_imported(text)
-        if existing:
-            self.add_error("text", _("This text was already imported as “%(title)s”.") % {"title": existing.title})
-        return data
 
 
 @login_required
