@@ -89,7 +89,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 # Django's page, plus the reason in the log of refused requests.
-CSRF_FAILURE_VIEW = "claims.middleware.csrf_failure"
+CSRF_FAILURE_VIEW = "claims.requestlog.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_tasks_db",
     "claims",
 ]
 
@@ -118,7 +119,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "claims.middleware.RefusedRequestLogMiddleware",
+    "claims.requestlog.RefusedRequestLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -216,6 +217,21 @@ ESSAY_MAX_BYTES = envint("ESSAY_MAX_BYTES", 2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = ESSAY_MAX_BYTES + 512 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = ESSAY_MAX_BYTES + 512 * 1024
 
+# Fetching pages (claims/fetching.py): hosts allowed even though they resolve
+# to a loopback or private address (comma-separated; the tests list their local server).
+FETCH_ALLOWED_HOSTS = envlist("FETCH_ALLOWED_HOSTS", [])
+
+# Background work (Django's Tasks framework): the database backend keeps the queue in the
+# desk's own database, so it needs nothing beyond it and any number of `manage.py db_worker`
+# processes on any machine that reaches the database share the work. TASKS_BACKEND may name
+# another backend, e.g. django.tasks.backends.immediate.ImmediateBackend to run tasks in the request.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": envlist("TASKS_QUEUES", ["default"]),
+    }
+}
+
 # Security headers; the cookie and HTTPS settings follow DEBUG so that
 # `manage.py check --deploy` is clean in production and runserver works on http.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -255,7 +271,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Renders that template with the pause in minutes (axes' own context says "PT15M") and a Retry-After header.
-AXES_LOCKOUT_CALLABLE = "claims.middleware.lockout_response"
+AXES_LOCKOUT_CALLABLE = "claims.signin.lockout_response"
 AXES_ENABLED = envbool("AXES_ENABLED", True)
 AXES_VERBOSE = False
 # The lock-out ends AXES_COOLOFF_MINUTES after it began, however often the attacker keeps trying.
@@ -263,7 +279,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Behind TRUSTED_PROXY_COUNT reverse proxies, the client's address is read from X-Forwarded-For;
 # otherwise every attempt would come from the proxy's address and share one lock.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
-AXES_CLIENT_IP_CALLABLE = "claims.middleware.client_ip"
+AXES_CLIENT_IP_CALLABLE = "claims.signin.client_ip"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
