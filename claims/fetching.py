@@ -130,7 +130,11 @@ def _resolve(host, port, deadline, url):
             if not is_public_address(address.split("%")[0]):
                 raise FetchError(
                     "address",
-                    _reason(_("%(host)s points to a private or reserved network address (%(address)s); the desk does not fetch those."), host=host, address=address),
+                    _reason(
+                        _("%(host)s points to a private or reserved network address (%(address)s); the desk does not fetch those."),
+                        host=host,
+                        address=address,
+                    ),
                     url,
                 )
     return addresses[0]
@@ -249,10 +253,12 @@ def _get(url, max_bytes, deadline):
         return status, headers, body, location
     except FetchError:
         raise
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise FetchError("timeout", _("The page took too long to answer."), url) from None
     except ssl.SSLError as exc:
-        raise FetchError("connection", _reason(_("The secure connection failed (%(error)s)."), error=exc.reason or exc.__class__.__name__), url) from None
+        raise FetchError(
+            "connection", _reason(_("The secure connection failed (%(error)s)."), error=exc.reason or exc.__class__.__name__), url
+        ) from None
     except (http.client.HTTPException, OSError, ValueError) as exc:
         if time.monotonic() >= deadline:
             raise FetchError("timeout", _("The page took too long to answer."), url) from None
@@ -260,7 +266,9 @@ def _get(url, max_bytes, deadline):
             raise FetchError("connection", _("The server refused the connection."), url) from None
         if isinstance(exc, http.client.HTTPException | ValueError):
             raise FetchError("response", _("The server's answer is not valid HTTP."), url) from None
-        raise FetchError("connection", _reason(_("The connection failed (%(error)s)."), error=exc.strerror or exc.__class__.__name__), url) from None
+        raise FetchError(
+            "connection", _reason(_("The connection failed (%(error)s)."), error=exc.strerror or exc.__class__.__name__), url
+        ) from None
     finally:
         timer.cancel()
         conn.close()
