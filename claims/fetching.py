@@ -176,7 +176,7 @@ def _too_large(max_bytes, url):
     return FetchError("too_large", _reason(_("The page is larger than the limit of %(limit)s bytes."), limit=f"{max_bytes:,}"), url)
 
 
-def _read_body(response, conn, max_bytes, deadline, url):
+def _read_body(response, sock, max_bytes, deadline, url):
     declared = response.getheader("Content-Length")
     if declared and declared.strip().isdigit() and int(declared) > max_bytes:
         raise _too_large(max_bytes, url)
@@ -184,7 +184,7 @@ def _read_body(response, conn, max_bytes, deadline, url):
     parts, raw_size, size = [], 0, 0
     while True:
         _check_deadline(deadline, url)
-        conn.sock.settimeout(max(0.01, deadline - time.monotonic()))
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
         chunk = response.read1(READ_CHUNK)
         if not chunk:
             break
@@ -233,12 +233,16 @@ def _get(url, max_bytes, deadline):
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
-    # The one guarantee against a server that trickles bytes forever: at the
-    # deadline the socket is shut, whatever http.client is reading at the time.
-    timer = threading.Timer(remaining, _shut, args=(conn,))
-    timer.daemon = True
-    timer.start()
+    timer = None
     try:
+        conn.connect()
+        # http.client lets go of conn.sock once the response says it closes; keep our own hold.
+        sock = conn.sock
+        # The one guarantee against a server that trickles bytes forever: at the
+        # deadline the socket is shut, whatever http.client is reading at the time.
+        timer = threading.Timer(max(0.01, deadline - time.monotonic()), _shut, args=(sock,))
+        timer.daemon = True
+        timer.start()
         conn.putrequest("GET", path, skip_accept_encoding=True)
         conn.putheader("User-Agent", user_agent())
         conn.putheader("Accept", "text/html,application/xhtml+xml,application/pdf,text/plain;q=0.9,*/*;q=0.5")
@@ -249,7 +253,7 @@ def _get(url, max_bytes, deadline):
         status = response.status
         headers = list(response.getheaders())
         location = response.getheader("Location") if status in REDIRECT_STATUSES else None
-        body = b"" if location else _read_body(response, conn, max_bytes, deadline, url)
+        body = b"" if location else _read_body(response, sock, max_bytes, deadline, url)
         return status, headers, body, location
     except FetchError:
         raise
@@ -270,17 +274,16 @@ def _get(url, max_bytes, deadline):
             "connection", _reason(_("The connection failed (%(error)s)."), error=exc.strerror or exc.__class__.__name__), url
         ) from None
     finally:
-        timer.cancel()
+        if timer is not None:
+            timer.cancel()
         conn.close()
 
 
-def _shut(conn):
-    sock = conn.sock
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+def _shut(sock):
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 def fetch(url, *, max_bytes, timeout=10, max_redirects=5):
