@@ -12,8 +12,8 @@ class ClaimsConfig(AppConfig):
 
         # Also after a test flush, which empties every table but runs post_migrate again.
         post_migrate.connect(_ensure_groups, sender=self)
-        # Connects the sign-in log receivers, whether or not a request has loaded the middleware yet.
-        from . import middleware  # noqa: F401
+        # Connects the sign-in log receivers.
+        from . import signin  # noqa: F401
 
 
 def _ensure_groups(sender, apps=None, using="default", **kwargs):

@@ -1,23 +1,43 @@
-"""Structured logs: one JSON object per line, ready for any log collector."""
+"""Structured logs: one JSON object per line (python-json-logger), and the reason a request was refused.
 
-import json
-import logging
+The code that refuses a request names the reason with `set_refusal_reason`;
+the request log (claims.requestlog.RefusedRequestLogMiddleware) repeats it, so
+no one has to read a response to learn what the code already knew.
+"""
 
-# Attributes every LogRecord has; anything else came in through `extra=`.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+import contextvars
+
+from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
 
-class JsonFormatter(logging.Formatter):
-    def format(self, record):
-        payload = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        for key, value in vars(record).items():
-            if key not in _STANDARD and not key.startswith("_"):
-                payload[key] = value
-        if record.exc_info:
-            payload["exception"] = self.formatException(record.exc_info)
-        return json.dumps(payload, ensure_ascii=False, default=str)
+class JsonFormatter(_JsonFormatter):
+    """time, level, logger and message first, then everything passed as `extra=`; non-ASCII kept as it is."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("fmt", "%(asctime)s %(levelname)s %(name)s %(message)s")
+        kwargs.setdefault("rename_fields", {"asctime": "time", "levelname": "level", "name": "logger"})
+        kwargs.setdefault("datefmt", "%Y-%m-%dT%H:%M:%S")
+        kwargs.setdefault("json_ensure_ascii", False)
+        kwargs.setdefault("json_default", str)
+        super().__init__(*args, **kwargs)
+
+
+# The reason of the refusal the current request is answered with, if the code that refused named it.
+_refusal_reason = contextvars.ContextVar("claims_refusal_reason", default=None)
+
+
+def set_refusal_reason(reason):
+    _refusal_reason.set(str(reason))
+
+
+def refusal_reason():
+    return _refusal_reason.get()
+
+
+def start_request():
+    """A fresh slot for this request's reason; returns the token to `end_request` with."""
+    return _refusal_reason.set(None)
+
+
+def end_request(token):
+    _refusal_reason.reset(token)

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from . import logging as desk_logging
 from . import workflow
 from .forms import AssignForm, ClaimCreateForm, ClaimEditForm, MergeForm, NoteForm, SourceForm, SplitForm, TransitionForm
 from .models import Claim, ClaimEvent, Essay, Publication, Source, Status
@@ -53,6 +54,7 @@ class Refused(Exception):
 
 
 def _refused(request, message, claim=None, essay=None, status=403):
+    desk_logging.set_refusal_reason(message)
     ctx = {"message": message, "claim": claim, "essay": essay, "status": status}
     return render(request, "claims/claim_refused.html", ctx, status=status)
 

@@ -15,12 +15,21 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from claims.logging import set_refusal_reason
 from claims.workflow import Conflict, WorkflowError
 
 NON_FIELD = "non_field_errors"
 
 
 def exception_handler(exc, context):
+    response = _shaped(exc, context)
+    if response is not None and isinstance(response.data, dict) and response.data.get("detail"):
+        # The request log repeats the reason this answer gives.
+        set_refusal_reason(response.data["detail"])
+    return response
+
+
+def _shaped(exc, context):
     if isinstance(exc, WorkflowError):
         body = {"detail": printable(exc.message)}
         if exc.errors:

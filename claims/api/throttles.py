@@ -10,7 +10,7 @@ import hashlib
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from claims.middleware import client_ip
+from claims.signin import client_ip
 
 
 class SettingsRateThrottle(SimpleRateThrottle):
