@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import claims
-from claims.extraction import DEFAULT_THRESHOLD, MAX_ESSAY_BYTES, Proposal, detect_language, duplicates, propose
+from claims.extraction import DEFAULT_THRESHOLD, Proposal, detect_language, duplicates, propose
 
 SAMPLES = Path(claims.__file__).parent / "sample"
 ANNOTATIONS = Path(__file__).parent / "data" / "annotations"
@@ -324,10 +324,6 @@ def test_it_serialises_a_proposal_to_json():
 def test_it_refuses_an_unknown_language():
     with pytest.raises(ValueError):
         propose("text", "fr")
-
-
-def test_it_exports_the_essay_size_limit():
-    assert MAX_ESSAY_BYTES == 2 * 1024 * 1024
 
 
 # --- bad input: never raises, always anchored ----------------------------------------------

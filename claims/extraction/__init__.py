@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from . import duplicates, en, segment, zh
-from .scoring import INHERITED, Verdict, judge
+from .scoring import INHERITED, Score, judge
 
 __all__ = ["DEFAULT_THRESHOLD", "MAX_ESSAY_BYTES", "Proposal", "detect_language", "propose"]
 
@@ -86,7 +86,7 @@ def propose(text: str, language: str | None = None, *, threshold: float = DEFAUL
         findings = [en.analyse(text, c, seg.quoted) for c in clauses]
     _name_speakers(text, seg, findings)
 
-    verdicts = []
+    scores = []
     carried = {}
     sentence = None
     for clause, f in zip(clauses, findings, strict=True):
@@ -96,17 +96,17 @@ def propose(text: str, language: str | None = None, *, threshold: float = DEFAUL
             carried = {}
         sentence = clause.sentence
         quote_speaker = seg.quotations[clause.quotation].speaker if clause.quotation >= 0 else ""
-        verdicts.append(judge(f, clause.role, quote_speaker, carried))
+        scores.append(judge(f, clause.role, quote_speaker, carried))
         for kind in INHERITED:
             if kind in f.stance:
                 carried = {**carried, kind: carried.get(kind, []) + f.stance[kind]}
 
-    units = _join_turns(clauses, findings, verdicts, threshold)
+    units = _join_turns(clauses, findings, scores, threshold)
     roots = duplicates.group([text[start:end] for start, end, _ in units])
     proposals = []
     first_of_group = {}
-    for i, (start, end, verdict) in enumerate(units):
-        checkworthy = verdict.score >= threshold
+    for i, (start, end, score) in enumerate(units):
+        checkworthy = score.score >= threshold
         if not (checkworthy or include_all):
             continue
         root = roots[i] if roots[i] is not None else i
@@ -118,10 +118,10 @@ def propose(text: str, language: str | None = None, *, threshold: float = DEFAUL
                 start=start,
                 end=end,
                 quote=text[start:end],
-                claim_type=verdict.claim_type,
-                speaker=verdict.speaker,
-                score=verdict.score,
-                reasons=verdict.reasons,
+                claim_type=score.claim_type,
+                speaker=score.speaker,
+                score=score.score,
+                reasons=score.reasons,
                 checkworthy=checkworthy,
                 duplicate_of=duplicate_of,
             )
@@ -129,8 +129,8 @@ def propose(text: str, language: str | None = None, *, threshold: float = DEFAUL
     return proposals
 
 
-def _join_turns(clauses, findings, verdicts, threshold):
-    """(start, end, verdict) of each claim: clauses, except that check-worthy halves of a turn are one claim.
+def _join_turns(clauses, findings, scores, threshold):
+    """(start, end, score) of each claim: clauses, except that check-worthy halves of a turn are one claim.
 
     "H800在2022年首轮出口管制中被允许, 但在2023年10月控制更新时被禁止" is split at "，但" so
     that each half is judged on its own; when both halves are check-worthy, the second
@@ -138,22 +138,22 @@ def _join_turns(clauses, findings, verdicts, threshold):
     """
     units = []
     previous = None
-    for clause, f, verdict in zip(clauses, findings, verdicts, strict=True):
+    for clause, f, score in zip(clauses, findings, scores, strict=True):
         if (
             previous is not None
             and clause.after == "comma"
             and clause.sentence == previous.sentence
             and clause.quotation == previous.quotation
             and not f.speaker
-            and verdict.score >= threshold
+            and score.score >= threshold
             and units[-1][2].score >= threshold
         ):
             start, _, first = units[-1]
-            better = first if first.score >= verdict.score else verdict
-            reasons = tuple(dict.fromkeys(first.reasons + verdict.reasons))
-            units[-1] = (start, clause.end, Verdict(better.score, reasons, better.claim_type, first.speaker))
+            better = first if first.score >= score.score else score
+            reasons = tuple(dict.fromkeys(first.reasons + score.reasons))
+            units[-1] = (start, clause.end, Score(better.score, reasons, better.claim_type, first.speaker))
         else:
-            units.append((clause.start, clause.end, verdict))
+            units.append((clause.start, clause.end, score))
         previous = clause
     return units
 

@@ -102,7 +102,7 @@ class Findings:
 
 
 @dataclass(slots=True)
-class Verdict:
+class Score:
     score: float
     reasons: tuple
     claim_type: str
@@ -231,4 +231,4 @@ def judge(f, role, quote_speaker, inherited):
     else:
         claim_type = "other"
     score = round(min(1.0, max(0.0, score)), 3)
-    return Verdict(score, tuple(gains + losses), claim_type, speaker)
+    return Score(score, tuple(gains + losses), claim_type, speaker)

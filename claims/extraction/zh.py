@@ -33,6 +33,42 @@ def _tag_table():
     return _tags
 
 
+# jieba hands each run of consecutive one-character words to its HMM, whose Viterbi step
+# copies the path so far at every character: quadratic in the run's length. Prose never has
+# such runs (a punctuation mark or a dictionary word ends them); a text of undictionaried
+# characters is one long run. Runs of jieba's own "Han" class longer than MAX_RUN are cut,
+# at a word boundary of the dictionary-only segmentation, into pieces of about MAX_RUN.
+MAX_RUN = 200
+_LONG_RUN = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]{" + str(MAX_RUN + 1) + ",}")
+
+
+def words_of(text):
+    """jieba.lcut(text), in time linear in the text: the same words except near the cuts of very long runs."""
+    if len(text) <= MAX_RUN or not _LONG_RUN.search(text):
+        return jieba.lcut(text)
+    words = []
+    cursor = 0
+    for m in _LONG_RUN.finditer(text):
+        words += jieba.lcut(text[cursor : m.start()])
+        piece = pos = m.start()
+        for word in jieba.lcut(m.group(), HMM=False):
+            pos += len(word)
+            if pos - piece >= MAX_RUN:
+                words += jieba.lcut(text[piece:pos])
+                piece = pos
+        words += jieba.lcut(text[piece : m.end()])
+        cursor = m.end()
+    words += jieba.lcut(text[cursor:])
+    return [w for w in words if w]
+
+
+# posseg's tagger costs time in the square of a word's length times its many states; an
+# unknown word worth tagging is a name (何晓冬, 阿尔特曼), never longer than this.
+MAX_UNKNOWN = 6
+# Characters posseg's HMM has seen; for any other it tries every one of its hundreds of
+# states, which costs a tenth of a second per word and says nothing (a text of rare characters).
+_KNOWN_CHARACTERS = jieba.posseg.char_state_tab_P
+
 _ASCII_NUMBER = re.compile(r"^[0-9][0-9,.]*%?$")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -57,7 +93,7 @@ def _tag(word, table):
     tag = table.get(word)
     if tag is not None:
         return tag
-    if len(word) > 1 and _CJK.search(word):
+    if 1 < len(word) <= MAX_UNKNOWN and _CJK.search(word) and all(ch in _KNOWN_CHARACTERS for ch in word):
         return _unknown_word_tag(word)
     return "x"
 
@@ -87,7 +123,7 @@ class Tokens:
         self.words = []
         self.tags = []
         for b_start, b_end in blocks:
-            words = jieba.lcut(text[b_start:b_end])
+            words = words_of(text[b_start:b_end])
             self.starts.extend(itertools.accumulate(map(len, words[:-1]), initial=b_start))
             self.words.extend(words)
             self.tags.extend(map(tag, words))
