@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks_db",
     "claims",
+    "evidence",
 ]
 
 MIDDLEWARE = [
@@ -220,6 +221,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = ESSAY_MAX_BYTES + 512 * 1024
 # Fetching pages (claims/fetching.py): hosts allowed even though they resolve
 # to a loopback or private address (comma-separated; the tests list their local server).
 FETCH_ALLOWED_HOSTS = envlist("FETCH_ALLOWED_HOSTS", [])
+
+# Source capture (evidence/): every attached source is fetched in the background,
+# kept as a gzipped WARC file under ARCHIVE_ROOT (Django storage) and its excerpt verified.
+SOURCE_CAPTURE = envbool("SOURCE_CAPTURE", True)
+SOURCE_CAPTURE_MAX_BYTES = envint("SOURCE_CAPTURE_MAX_BYTES", 10 * 1024 * 1024)
+SOURCE_RECHECK_DAYS = envint("SOURCE_RECHECK_DAYS", 30)
+ARCHIVE_ROOT = Path(os.environ.get("ARCHIVE_ROOT") or BASE_DIR / "archive")
 
 # Background work (Django's Tasks framework): the database backend keeps the queue in the
 # desk's own database, so it needs nothing beyond it and any number of `manage.py db_worker`
