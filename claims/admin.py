@@ -54,11 +54,12 @@ class NoteInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("author")
 
 
-class SourceInline(admin.StackedInline):
+class SourceInline(ReadOnlyInline):
+    """Sources are evidence an approval covers: they change through the workflow (add_source, remove_source)."""
+
     model = Source
-    extra = 0
-    raw_id_fields = ("added_by",)
-    fields = ("url", "title", "publisher", "published_on", "accessed_at", "archive_url", "excerpt", "stance", "added_by")
+    fields = ("url", "title", "publisher", "published_on", "accessed_at", "archive_url", "excerpt", "stance", "added_by", "added_at")
+    readonly_fields = fields
 
 
 @admin.register(Essay)
@@ -82,8 +83,30 @@ class ClaimAdmin(admin.ModelAdmin):
     list_filter = ("status", "claim_type", "verdict", "priority", "essay")
     search_fields = ("quote", "normalized", "speaker")
     list_select_related = ("essay", "assignee")
-    raw_id_fields = ("essay", "assignee", "submitted_by", "duplicate_of", "split_from", "merged_into")
-    readonly_fields = ("version", "created_at", "updated_at")
+    raw_id_fields = ("duplicate_of",)
+    # Everything the workflow decides or an approval covers is read-only here: a change of it must be
+    # checked and recorded (claims/workflow.py), which a plain admin save would not do.
+    readonly_fields = (
+        "essay",
+        "start",
+        "end",
+        "quote",
+        "claim_type",
+        "speaker",
+        "normalized",
+        "status",
+        "verdict",
+        "verdict_summary",
+        "assignee",
+        "priority",
+        "due",
+        "submitted_by",
+        "split_from",
+        "merged_into",
+        "version",
+        "created_at",
+        "updated_at",
+    )
     inlines = [SourceInline, NoteInline, EventInline]
     list_per_page = 50
     # Status changes go through the workflow so that they are recorded and checked.
@@ -94,13 +117,22 @@ class ClaimAdmin(admin.ModelAdmin):
         (_("Record"), {"fields": ("version", "created_at", "updated_at")}),
     )
 
+    def has_add_permission(self, request):
+        # Claims are made by the importer or workflow.create_claim, which record who made them.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     @admin.display(description=_("quote"))
     def short_quote(self, obj):
         return obj.quote[:80]
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ReadOnlyAdmin):
+    """Sources change through the workflow, which voids a review and records who changed them."""
+
     list_display = ("title", "publisher", "stance", "url", "claim", "added_by", "added_at")
     list_filter = ("stance",)
     search_fields = ("title", "publisher", "url")

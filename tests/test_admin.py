@@ -84,3 +84,48 @@ def test_history_and_publications_cannot_be_edited_in_the_admin(admin_user, essa
     assert response.status_code == 403
     pub.refresh_from_db()
     assert pub.number == 1
+
+
+def test_the_claim_change_form_refuses_what_the_workflow_decides(admin_user, claim):
+    """A staff member cannot publish, give a verdict, stamp a submitter, move the span or bump the version here."""
+    client = client_for(admin_user)
+    url = reverse("admin:claims_claim_change", args=[claim.pk])
+    page = client.get(url).content.decode()
+    for name in ("status", "verdict", "verdict_summary", "submitted_by", "version", "start", "end", "normalized", "speaker"):
+        assert f'name="{name}"' not in page, name
+    before = Claim.objects.values().get(pk=claim.pk)
+    response = client.post(
+        url,
+        {
+            "status": "published",
+            "verdict": "true",
+            "verdict_summary": "Yes.",
+            "submitted_by": admin_user.pk,
+            "version": 9,
+            "start": 0,
+            "end": 3,
+            "score": "0.5",
+            "reasons": "[]",
+            "sources-TOTAL_FORMS": 0,
+            "sources-INITIAL_FORMS": 0,
+            "notes-TOTAL_FORMS": 0,
+            "notes-INITIAL_FORMS": 0,
+            "events-TOTAL_FORMS": 0,
+            "events-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code in (200, 302)
+    after = Claim.objects.values().get(pk=claim.pk)
+    for name in ("status", "verdict", "verdict_summary", "submitted_by_id", "version", "start", "end", "quote"):
+        assert after[name] == before[name], name
+    assert not ClaimEvent.objects.filter(claim=claim, kind="transition").exists()
+
+
+def test_claims_and_sources_are_not_added_or_changed_in_the_admin(admin_user, claim):
+    client = client_for(admin_user)
+    assert client.get(reverse("admin:claims_claim_add")).status_code == 403
+    source = Source.objects.create(claim=claim, url="https://example.org/a")
+    response = client.post(reverse("admin:claims_source_change", args=[source.pk]), {"url": "https://example.org/forged", "claim": claim.pk})
+    assert response.status_code == 403
+    source.refresh_from_db()
+    assert source.url == "https://example.org/a"
