@@ -10,12 +10,20 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 import claims
 from claims.extraction import MAX_ESSAY_BYTES
 
 ESSAY = Path(claims.__file__).parent / "sample" / "essay-deepseek-zh.txt"
 ENGLISH = Path(claims.__file__).parent / "sample" / "essay-en-sample.txt"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    # A command speaks the language active in its thread; an earlier test may leave another active.
+    with translation.override("en"):
+        yield
 
 
 def run(*args):

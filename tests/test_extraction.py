@@ -6,6 +6,7 @@ Run: .venv/bin/python -m pytest -s tests/test_extraction.py  (-s prints recall a
 import json
 from pathlib import Path
 
+import jieba
 import pytest
 
 import claims
@@ -374,3 +375,50 @@ def test_it_handles_100000_sentences(language, sentence):
     _assert_anchored(text, proposals[:2000])
     assert all(text[p.start : p.end] == p.quote for p in proposals)
     assert proposals[-1].duplicate_of is not None
+
+
+# --- structure, not claims ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        (
+            "我国人工智能蓬勃发展 核心产业规模达5000亿元\n\n新华社北京7月6日电（记者 张三）国家统计局数据显示，核心产业规模达5000亿元。",
+            ["国家统计局数据显示，核心产业规模达5000亿元。"],
+        ),
+        ("中央社記者王五台北6日電）行政院表示，今年出口成長10%。", ["行政院表示，今年出口成長10%。"]),
+        ("出口增长5%。\n\n图为工人在车间作业，2024年5月3日。新华社记者 李四 摄\n\n进口下降3%。", ["出口增长5%。", "进口下降3%。"]),
+        (
+            "Exports Jump 5% as Factories Reopen\n\nBy Jane Roe and John Doe, Associated Press\n\n"
+            "HARRISBURG, Pa. (AP) — State exports rose 5% in May, the Commerce Department said.\n\n"
+            "Workers at a plant in Harrisburg on May 3, 2024. (AP Photo/Matt Rourke)\n\nThe governor signed the bill in 2021.",
+            ["State exports rose 5% in May, the Commerce Department said.", "The governor signed the bill in 2021."],
+        ),
+        ("Sales in 2023\n\nSales rose 5% in 2023.\n\n- Exports rose 7% in 2023", ["Sales rose 5% in 2023.", "Exports rose 7% in 2023"]),
+    ],
+)
+def test_it_never_proposes_headlines_bylines_datelines_or_captions(text, kept):
+    proposals = propose(text, include_all=True)
+    assert [p.quote for p in proposals] == kept
+    assert all(text[p.start : p.end] == p.quote for p in proposals)
+
+
+def test_a_title_line_is_not_merged_into_the_lead():
+    text = "核心产业规模达5000亿元\n国家统计局数据显示，核心产业规模达5000亿元，同比增长12%。"
+    assert [p.quote for p in propose(text, "zh")] == ["国家统计局数据显示，核心产业规模达5000亿元，同比增长12%。"]
+
+
+# --- linear in the text ----------------------------------------------------------------------
+
+
+def test_it_cuts_long_runs_of_undictionaried_characters_and_keeps_every_character():
+    from claims.extraction import zh
+
+    rare = "鿀鿁鿂鿃鿄鿅鿆鿇" * 200
+    text = "国家统计局数据显示，出口增长5%。" + rare + "进口下降3%。"
+    words = zh.words_of(text)
+    assert "".join(words) == text
+    assert max(map(len, words)) <= zh.MAX_RUN
+    essay = (SAMPLES / "essay-deepseek-zh.txt").read_text(encoding="utf-8")
+    assert zh.words_of(essay) == jieba.lcut(essay)  # prose has no such run: jieba's own words

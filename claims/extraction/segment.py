@@ -104,27 +104,74 @@ class Segmentation:
     blocks: list = field(default_factory=list)  # (start, end) of every paragraph kept
 
 
+# Structure, not claims: bylines, photo captions and credit lines (the whole line), and the
+# dateline that opens a news item (cut off the paragraph it starts).
+STRUCTURE_LINE = re.compile(
+    r"(?:by|written by|reporting by|photo(?:graph)?s?|images?|pictures?|illustrations?|credits?|caption|video)\b\s*(?:by\b|[:：|/])"
+    r"|by\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})*\s*(?:[,|]\s*[\w .'’&-]{1,40})?$"
+    r"|.{0,200}(?:\((?:AP|AFP|Reuters|Getty)(?: Images)?(?: Photo)?[/ ][^()]{0,60}\)|/\s*(?:Getty Images|AFP|AP|Reuters|Bloomberg|Shutterstock))\s*$"
+    r"|(?:记者|記者|文|图|圖|作者|撰文|编辑|編輯|责编|責編|责任编辑|摄影|攝影|图片来源|圖片來源|图源|圖源|图片|圖片|视频|視頻|供图|供圖|翻译|翻譯|校对|校對)\s*[/／:：|丨]"
+    r"|[（(]?(?:图|圖)(?:为|為|片|中|：|:).{0,120}$"
+    r"|.{0,60}(?:记者|記者|通讯员|通訊員).{0,30}(?:摄|攝)\s*[）)]?$",
+    re.IGNORECASE,
+)
+DATELINE = re.compile(
+    r"[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){0,3}(?:,\s*[A-Z][A-Za-z.]{1,15}){0,2}\s*(?:\([A-Za-z. ]{1,30}\))?\s*(?:[—–]|--?)\s*"
+    r"|[【\[（(]?\s*(?:新华社|新華社|中新社|中新网|中新網|中央社|中通社|本报|本報|[^\s，,。、]{1,8}?(?:社|网|網|报|報|台))"
+    r"[^\s，,。、]{0,16}?(?:\d{1,2}\s*月\s*)?\d{1,2}\s*日\s*(?:电|電|讯|訊)\s*(?:[（(](?:记者|記者)[^）)]{1,40}[）)])?[】\]）)]?\s*"
+    r"|[【\[]?本[报報](?:[^\s，,。]{0,8})?[讯訊](?:[（(][^）)]{1,40}[）)])?[】\]]?\s*"
+)
+LIST_ITEM = re.compile(r"(?:[-*•·●▪◦]|\d{1,3}[.、)）]|[（(]\d{1,3}[）)]|[一二三四五六七八九十]+、)\s*")
+
+
 def paragraphs(text, language):
-    """(start, end) of each paragraph, without separator lines and republication notices.
+    """(start, end) of each paragraph, without separator lines, republication notices and structure.
 
     Lines are paragraphs, except that a long line without closing punctuation is joined
-    with the next one: that is a hard-wrapped sentence, not a heading.
+    with the next one: that is a hard-wrapped sentence, not a heading. Titles, sub-heads,
+    bylines, captions and credit lines are left out, and a dateline is cut off the
+    paragraph it opens: they are the page's structure, never merged into a claim.
     """
     blocks = []
     current = None
     previous_line = ""
-    for m in LINE.finditer(text):
+    lines = list(LINE.finditer(text))
+    for n, m in enumerate(lines):
         line = m.group().strip()
-        if not line or SEPARATOR_LINE.fullmatch(line) or BOILERPLATE_LINE.match(line):
+        if not line or SEPARATOR_LINE.fullmatch(line) or BOILERPLATE_LINE.match(line) or STRUCTURE_LINE.match(line):
+            current = None
+            continue
+        following = lines[n + 1] if n + 1 < len(lines) else None
+        if _is_heading(text, line, m, following, not blocks and current is None, language):
             current = None
             continue
         if current is not None and _is_wrapped(previous_line, line, language):
             current[1] = m.end()
         else:
-            current = [m.start(), m.end()]
+            start = m.start() + len(m.group()) - len(m.group().lstrip())
+            dateline = DATELINE.match(text, start, m.end())
+            if dateline and dateline.end() < m.end() and (language == "zh" or dateline.group()[:2].isupper()):
+                start = dateline.end()
+            current = [start, m.end()]
             blocks.append(current)
         previous_line = line
     return [tuple(b) for b in blocks]
+
+
+def _is_heading(text, line, m, following, first, language):
+    """A title or a sub-head: a short line without closing punctuation standing alone (the first line, or before a blank line)."""
+    if line[-1] in TERMINALS or line[-1] in "”’\"'」』:：,，;；" or LIST_ITEM.match(line):
+        return False
+    if language == "zh":
+        short = len(line) <= 40
+    else:
+        short = len(line) <= 120 and len(line.split()) <= 16
+    if not short:
+        return False
+    if first or following is None:
+        return True
+    gap = text[m.end() : following.start()].replace("\r\n", "\n")
+    return sum(gap.count(ch) for ch in "\n\r\u2028\u2029") >= 2
 
 
 def _is_wrapped(previous, line, language):
