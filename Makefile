@@ -26,7 +26,10 @@ migrate: setup
 demo: migrate
 	$(PY) manage.py seed_demo
 
+# The server and one background worker beside it (extraction of long essays and other slow work);
+# Ctrl+C stops both. In production run `manage.py db_worker` as its own service (see the README).
 run: demo
+	$(PY) manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup system-packages

@@ -11,6 +11,9 @@ from django.test import Client
 from claims.models import Claim, Essay, Source
 from claims.roles import EDITORS, REVIEWERS
 
+# The real background worker for tests that need one: the `task_worker` fixture.
+pytest_plugins = ["tests.tasks_helpers"]
+
 PASSWORD = "correct-horse-battery-staple"
 
 # A short essay with characters outside the BMP, so offsets are tested in code points.
