@@ -14,6 +14,16 @@ from claims.roles import EDITORS, REVIEWERS
 # The real background worker for tests that need one: the `task_worker` fixture.
 pytest_plugins = ["tests.tasks_helpers"]
 
+
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    """A request with Accept-Language leaves its language active in the thread; each test starts in English."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
 PASSWORD = "correct-horse-battery-staple"
 
 # A short essay with characters outside the BMP, so offsets are tested in code points.
