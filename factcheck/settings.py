@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "claims",
     "evidence",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -144,6 +145,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "claims.context_processors.desk",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -212,6 +214,30 @@ STORAGES = {
 # The desk that signs the verdicts (ClaimReview author).
 DESK_NAME = os.environ.get("DESK_NAME", "Fact-check desk")
 DESK_URL = os.environ.get("DESK_URL", "http://127.0.0.1:8000/")
+# The desk's time zone: the public page and anyone who has not chosen their own (notifications/).
+DESK_TIME_ZONE = os.environ.get("DESK_TIME_ZONE", "UTC").strip() or "UTC"
+
+# Mail (notifications/email_config.py): EMAIL_URL, or the EMAIL_HOST/... variables, or the console in development.
+from notifications.email_config import CONSOLE, SMTP, BadEmailSetting, from_url  # noqa: E402
+
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "desk@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 20)
+if os.environ.get("EMAIL_URL", "").strip():
+    try:
+        globals().update(from_url(os.environ["EMAIL_URL"].strip()))
+    except BadEmailSetting as exc:
+        raise ImproperlyConfigured(str(exc)) from None
+elif os.environ.get("EMAIL_HOST", "").strip():
+    EMAIL_BACKEND = SMTP
+    EMAIL_HOST = os.environ["EMAIL_HOST"].strip()
+    EMAIL_PORT = envint("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+    EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+else:
+    EMAIL_BACKEND = CONSOLE if DEBUG else SMTP
 
 # Largest essay accepted by the import form, the API and the commands.
 ESSAY_MAX_BYTES = envint("ESSAY_MAX_BYTES", 2 * 1024 * 1024)

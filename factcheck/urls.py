@@ -6,6 +6,7 @@ from claims.forms import SignInForm
 
 urlpatterns = [
     path("", include("claims.urls")),
+    path("", include("notifications.urls")),
     path("api/", include("claims.api.urls")),
     path(
         "accounts/login/",

@@ -1,6 +1,8 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
+from notifications import api as notifications_api
+
 from . import views
 
 urlpatterns = [
@@ -18,6 +20,9 @@ urlpatterns = [
     path("v1/claims/<int:pk>/sources/", views.ClaimSourcesView.as_view(), name="api_claim_sources"),
     path("v1/claims/<int:pk>/notes/", views.ClaimNotesView.as_view(), name="api_claim_notes"),
     path("v1/claims/<int:pk>/history/", views.ClaimHistoryView.as_view(), name="api_claim_history"),
+    # Notifications (notifications/api.py).
+    path("v1/notifications/", notifications_api.NotificationListView.as_view(), name="api_notifications"),
+    path("v1/notifications/read/", notifications_api.NotificationReadView.as_view(), name="api_notifications_read"),
     # Anything else under /api/ (a malformed id or slug, a missing slash): a JSON 404.
     re_path(r"^", views.not_found),
 ]

@@ -1,0 +1,60 @@
+"""GET /api/v1/notifications/ and POST /api/v1/notifications/read/."""
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from claims.api.pagination import StandardPagination
+
+from .messages import headline
+from .models import Notification
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    headline = serializers.SerializerMethodField()
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    url = serializers.CharField(source="get_absolute_url", read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "headline", "actor", "claim", "comment", "items", "created_at", "read_at", "url"]
+
+    def get_headline(self, obj) -> str:
+        return headline(obj)
+
+
+class ReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=1000)
+    all = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, data):
+        if not data.get("all") and not data.get("ids"):
+            raise serializers.ValidationError({"ids": ["Give the ids to mark as read, or all: true."]})
+        return data
+
+
+class NotificationListView(APIView):
+    pagination_class = StandardPagination
+
+    @extend_schema(responses=NotificationSerializer(many=True))
+    def get(self, request):
+        rows = Notification.objects.for_user(request.user).select_related("actor", "essay")
+        if request.query_params.get("unread") in ("1", "true"):
+            rows = rows.unread()
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
+
+
+class NotificationReadView(APIView):
+    @extend_schema(request=ReadSerializer, responses=inline_serializer("ReadResult", {"marked": serializers.IntegerField(), "unread": serializers.IntegerField()}))
+    def post(self, request):
+        body = ReadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rows = Notification.objects.for_user(request.user).unread()
+        if not body.validated_data.get("all"):
+            rows = rows.filter(pk__in=body.validated_data["ids"])
+        marked = rows.update(read_at=timezone.now())
+        return Response({"marked": marked, "unread": Notification.objects.for_user(request.user).unread().count()})

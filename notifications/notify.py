@@ -1,0 +1,88 @@
+"""Making notifications: who hears about what, and whether a mail goes out.
+
+Every notification is a row first, written in the same transaction as the
+change it reports, so it is never lost; mails are only queued here (after the
+commit) and sent by a background task, never inside the request.
+"""
+
+import re
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+
+from .models import DEFAULT_DELIVERY, Delivery, Kind, MailState, Notification, Preference
+
+# @username as Django allows it (letters, digits and @.+-_), not inside a word or an e-mail address.
+MENTION = re.compile(r"(?<![\w@.+-])@([\w.+-]+[\w+-]|[\w])", re.UNICODE)
+
+
+def desk_members():
+    """Active reviewers and editors (by permission, as claims/roles.py decides)."""
+    perm = Q(groups__permissions__codename="research_claim", groups__permissions__content_type__app_label="claims") | Q(
+        user_permissions__codename="research_claim", user_permissions__content_type__app_label="claims"
+    )
+    return get_user_model().objects.filter(Q(is_active=True) & (perm | Q(is_superuser=True))).distinct()
+
+
+def mentioned_names(text):
+    return list(dict.fromkeys(MENTION.findall(text or "")))
+
+
+def mentioned_members(text):
+    names = mentioned_names(text)
+    if not names:
+        return []
+    return list(desk_members().filter(username__in=names))
+
+
+def deliveries(users, kind):
+    """{user id: Delivery} from the people's choices, with the default for the kind."""
+    chosen = dict(Preference.objects.filter(user__in=[u.pk for u in users], kind=kind).values_list("user_id", "delivery"))
+    default = DEFAULT_DELIVERY.get(kind, Delivery.EMAIL)
+    return {u.pk: chosen.get(u.pk, default) for u in users}
+
+
+def _mail_state(user, delivery):
+    if not user.email or delivery == Delivery.APP:
+        return MailState.NONE
+    return MailState.DIGEST if delivery == Delivery.DIGEST else MailState.PENDING
+
+
+def notify(recipients, kind, now, actor=None, claim=None, essay=None, comment="", items=None, day=None):
+    """One notification per recipient (never the actor); returns the rows written."""
+    people = {u.pk: u for u in recipients if u is not None and u.is_active and (actor is None or u.pk != actor.pk)}
+    if not people:
+        return []
+    chosen = deliveries(list(people.values()), kind)
+    rows = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=user,
+                kind=kind,
+                actor=actor,
+                claim=claim,
+                essay=essay if essay is not None else (claim.essay if claim is not None else None),
+                comment=comment,
+                items=items or [],
+                day=day,
+                created_at=now,
+                mail_state=_mail_state(user, chosen[user.pk]),
+            )
+            for user in people.values()
+        ]
+    )
+    queue_mails([row.pk for row in rows if row.mail_state == MailState.PENDING])
+    return rows
+
+
+def queue_mails(ids):
+    if not ids:
+        return
+    from .tasks import send_mails
+
+    # One task for the lot: the request pays one row in the queue whatever the number of people.
+    transaction.on_commit(lambda: send_mails.enqueue(list(ids)))
+
+
+__all__ = ["Kind", "notify", "mentioned_members", "desk_members"]
