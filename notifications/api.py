@@ -1,12 +1,15 @@
 """GET /api/v1/notifications/ and POST /api/v1/notifications/read/."""
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims.api.pagination import StandardPagination
+from claims.api.views import errors
 
 from .messages import headline
 from .models import Notification
@@ -37,8 +40,13 @@ class ReadSerializer(serializers.Serializer):
 
 class NotificationListView(APIView):
     pagination_class = StandardPagination
+    permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=NotificationSerializer(many=True))
+    @extend_schema(
+        summary=gettext_lazy("List your notifications, newest first"),
+        tags=["notifications"],
+        responses={200: NotificationSerializer(many=True), **errors(400, 401, 403, 404)},
+    )
     def get(self, request):
         rows = Notification.objects.for_user(request.user).select_related("actor", "essay")
         if request.query_params.get("unread") in ("1", "true"):
@@ -49,7 +57,17 @@ class NotificationListView(APIView):
 
 
 class NotificationReadView(APIView):
-    @extend_schema(request=ReadSerializer, responses=inline_serializer("ReadResult", {"marked": serializers.IntegerField(), "unread": serializers.IntegerField()}))
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary=gettext_lazy("Mark notifications as read"),
+        tags=["notifications"],
+        request=ReadSerializer,
+        responses={
+            200: inline_serializer("ReadResult", {"marked": serializers.IntegerField(), "unread": serializers.IntegerField()}),
+            **errors(400, 401, 403),
+        },
+    )
     def post(self, request):
         body = ReadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
