@@ -4,12 +4,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from claims.api.pagination import StandardPagination
-from claims.api.views import errors
+from claims.api.views import DeskAPIView, errors
 
 from .messages import headline
 from .models import Notification
@@ -29,7 +27,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class ReadSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=1000)
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=1000)
     all = serializers.BooleanField(required=False, default=False)
 
     def validate(self, data):
@@ -38,9 +36,8 @@ class ReadSerializer(serializers.Serializer):
         return data
 
 
-class NotificationListView(APIView):
+class NotificationListView(DeskAPIView):
     pagination_class = StandardPagination
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         summary=gettext_lazy("List your notifications, newest first"),
@@ -56,8 +53,7 @@ class NotificationListView(APIView):
         return paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
 
 
-class NotificationReadView(APIView):
-    permission_classes = [IsAuthenticated]
+class NotificationReadView(DeskAPIView):
 
     @extend_schema(
         summary=gettext_lazy("Mark notifications as read"),
