@@ -38,6 +38,11 @@ class Inbox:
         return "250 OK"
 
 
+# The in-process db_worker closes its database connection when done; on the per-process SQLite file (used whenever
+# a task_worker test is collected) that is only safe outside a test transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
 @pytest.fixture
 def smtp():
     inbox = Inbox()
