@@ -1,0 +1,230 @@
+"""Writing the search index: documents from the desk's records.
+
+Every write the desk makes ends here after it commits (search/signals.py
+collects what changed and calls `flush` once per transaction), so a query
+never waits for indexing and a rolled-back change never reaches the index.
+`rebuild` writes everything again, in batches (`manage.py search_index`).
+"""
+
+import threading
+
+from django.db import connections, transaction
+from django.db.models import Max
+from django.urls import reverse
+
+from claims.models import Claim, Essay, Note, Publication, Source
+
+from .models import CLAIM_KINDS, Kind, SearchDocument
+from .text import fold, index_terms
+
+BATCH = 500
+_pending = threading.local()
+
+
+def _document(kind, object_id, text, **fields):
+    return SearchDocument(kind=kind, object_id=object_id, body=text, folded=fold(text), terms=" ".join(index_terms(text)), **fields)
+
+
+def _join(*parts):
+    return "\n".join(p for p in parts if p)
+
+
+def claim_documents(claims, sources, notes):
+    """The documents of these claims and of their sources and notes (claims carry their essay)."""
+    by_id = {claim.pk: claim for claim in claims}
+    docs = []
+    for claim in claims:
+        docs.append(
+            _document(
+                Kind.CLAIM,
+                claim.pk,
+                _join(claim.quote, claim.normalized, claim.verdict_summary, claim.speaker),
+                claim_id=claim.pk,
+                essay_id=claim.essay_id,
+                status=claim.status,
+                verdict=claim.verdict,
+                date=claim.updated_at,
+                title=claim.essay.title,
+                url=reverse("claim", args=[claim.pk]),
+            )
+        )
+    for source in sources:
+        claim = by_id[source.claim_id]
+        docs.append(
+            _document(
+                Kind.SOURCE,
+                source.pk,
+                _join(source.title, source.publisher, source.excerpt),
+                claim_id=claim.pk,
+                essay_id=claim.essay_id,
+                status=claim.status,
+                verdict=claim.verdict,
+                date=source.added_at,
+                title=source.title or source.url[:500],
+                url=reverse("claim", args=[claim.pk]) + "#sources",
+            )
+        )
+    for note in notes:
+        claim = by_id[note.claim_id]
+        docs.append(
+            _document(
+                Kind.NOTE,
+                note.pk,
+                note.text,
+                claim_id=claim.pk,
+                essay_id=claim.essay_id,
+                status=claim.status,
+                verdict=claim.verdict,
+                date=note.created_at,
+                title=claim.essay.title,
+                url=reverse("claim", args=[claim.pk]) + "#notes",
+            )
+        )
+    return docs
+
+
+def essay_document(essay):
+    return _document(
+        Kind.ESSAY,
+        essay.pk,
+        _join(essay.title, essay.author, essay.text),
+        essay_id=essay.pk,
+        date=essay.imported_at,
+        title=essay.title,
+        url=reverse("essay", args=[essay.slug]),
+    )
+
+
+def published_documents(publication):
+    """A reader's documents: the claims exactly as the essay's latest publication shows them."""
+    essay = publication.essay
+    docs = []
+    for item in publication.snapshot.get("claims", []):
+        sources = " ".join(_join(s.get("title", ""), s.get("publisher", "")) for s in item.get("sources", []))
+        docs.append(
+            _document(
+                Kind.PUBLISHED,
+                item["id"],
+                _join(item.get("quote", ""), item.get("normalized", ""), item.get("verdict_summary", ""), item.get("speaker", ""), sources),
+                claim_id=item["id"],
+                essay_id=essay.pk,
+                status="published",
+                verdict=item.get("verdict", ""),
+                date=publication.published_at,
+                title=essay.title,
+                url=reverse("public_essay", args=[essay.slug]) + f"#claim-{item['id']}",
+            )
+        )
+    return docs
+
+
+def _replace(kinds, docs, **scope):
+    SearchDocument.objects.filter(kind__in=kinds, **scope).delete()
+    SearchDocument.objects.bulk_create(docs, batch_size=BATCH)
+
+
+def index_claims(claim_ids):
+    ids = sorted(set(claim_ids))
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        claims = list(Claim.objects.filter(pk__in=batch).select_related("essay").only(*CLAIM_FIELDS))
+        sources = list(Source.objects.filter(claim_id__in=batch).only("id", "claim_id", "title", "publisher", "excerpt", "url", "added_at"))
+        notes = list(Note.objects.filter(claim_id__in=batch).only("id", "claim_id", "text", "created_at"))
+        _replace(CLAIM_KINDS, claim_documents(claims, sources, notes), claim_id__in=batch)
+
+
+CLAIM_FIELDS = (
+    "id",
+    "essay_id",
+    "essay__title",
+    "quote",
+    "normalized",
+    "verdict_summary",
+    "speaker",
+    "status",
+    "verdict",
+    "updated_at",
+)
+
+
+def index_essays(essay_ids):
+    ids = set(essay_ids)
+    essays = list(Essay.objects.filter(pk__in=ids))
+    _replace([Kind.ESSAY], [essay_document(e) for e in essays], essay_id__in=ids)
+
+
+def index_publications(essay_ids):
+    ids = set(essay_ids)
+    latest = Publication.objects.filter(essay_id__in=ids).values("essay_id").annotate(number=Max("number"))
+    docs = []
+    for row in latest:
+        publication = Publication.objects.select_related("essay").get(essay_id=row["essay_id"], number=row["number"])
+        docs.extend(published_documents(publication))
+    _replace([Kind.PUBLISHED], docs, essay_id__in=ids)
+
+
+def index_essay_claims(essay_ids):
+    index_claims(Claim.objects.filter(essay_id__in=set(essay_ids)).values_list("pk", flat=True))
+
+
+WRITERS = {
+    "claim": index_claims,
+    "essay": index_essays,
+    "essay_claims": index_essay_claims,
+    "published": index_publications,
+}
+
+
+def schedule(what, object_id, using="default"):
+    """Index `what` (a key of WRITERS) for this object once the current transaction commits."""
+    pending = _queue(using)
+    pending.setdefault(what, set()).add(object_id)
+    transaction.on_commit(lambda: flush(using), using=using)
+
+
+def _queue(using):
+    queues = getattr(_pending, "queues", None)
+    if queues is None:
+        queues = _pending.queues = {}
+    return queues.setdefault(using, {})
+
+
+def flush(using="default"):
+    """Write everything scheduled; the first commit callback does the work, the others find nothing left.
+
+    What a rolled-back transaction scheduled stays queued and is written (from the database as it is) at the next commit.
+    """
+    pending = _queue(using)
+    if not pending:
+        return
+    work = dict(pending)
+    pending.clear()
+    with transaction.atomic(using=using):
+        # Whole essays first, so their claims are not written twice.
+        claims = work.pop("claim", set())
+        if "essay_claims" in work:
+            index_essay_claims(work.pop("essay_claims"))
+        for what, ids in work.items():
+            WRITERS[what](ids)
+        if claims:
+            index_claims(claims)
+
+
+def rebuild(progress=None):
+    """Write every document again; returns how many were written."""
+    SearchDocument.objects.all().delete()
+    if connections["default"].vendor == "sqlite":
+        with connections["default"].cursor() as cursor:
+            cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")
+    ids = list(Claim.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), BATCH):
+        with transaction.atomic():
+            index_claims(ids[start : start + BATCH])
+        if progress:
+            progress(min(start + BATCH, len(ids)), len(ids))
+    essay_ids = list(Essay.objects.values_list("pk", flat=True))
+    for start in range(0, len(essay_ids), 50):
+        with transaction.atomic():
+            index_essays(essay_ids[start : start + 50])
+            index_publications(essay_ids[start : start + 50])
+    return SearchDocument.objects.count()

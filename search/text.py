@@ -1,0 +1,189 @@
+"""Text in, index terms out: the one place that decides what a word is.
+
+Plain Python, no Django. Both the indexed documents and the queries go
+through here, so the two always agree:
+
+- fold: Unicode compatibility forms (full-width digits), lower case, and
+  Traditional Chinese to Simplified (OpenCC), so either script finds the other;
+- segment: Chinese is cut into words by jieba (search mode for documents, which
+  also emits the shorter words inside a long one; precise mode for queries);
+- stem: English words are reduced to their Snowball (Porter 2) stem, so
+  "exports" and "exported" meet at "export";
+- numbers: a figure with its unit becomes one canonical term
+  (1.06万亿元, 10,600亿元 and 1.06 trillion yuan are all n1060000000000;
+  150名 and 150 people are n150; 7.1% is p7d1), and a year becomes y2019.
+"""
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+import jieba
+import opencc
+import snowballstemmer
+
+jieba.setLogLevel(60)
+
+_t2s = opencc.OpenCC("t2s")
+_stemmer = snowballstemmer.stemmer("english")
+
+SCALES = {
+    "万亿": Decimal(10) ** 12,
+    "兆": Decimal(10) ** 12,
+    "千亿": Decimal(10) ** 11,
+    "百亿": Decimal(10) ** 10,
+    "亿": Decimal(10) ** 8,
+    "千万": Decimal(10) ** 7,
+    "百万": Decimal(10) ** 6,
+    "万": Decimal(10) ** 4,
+    "千": Decimal(10) ** 3,
+    "trillion": Decimal(10) ** 12,
+    "billion": Decimal(10) ** 9,
+    "bn": Decimal(10) ** 9,
+    "million": Decimal(10) ** 6,
+    "mn": Decimal(10) ** 6,
+    "thousand": Decimal(10) ** 3,
+}
+PERCENT = ("%", "percent", "per cent", "个百分点", "百分点")
+
+# A figure: digits with optional thousands commas and decimals, then an optional scale or percent sign.
+NUMBER = re.compile(
+    r"(?<![0-9A-Za-z.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*"
+    r"(万亿|兆|千亿|百亿|亿|千万|百万|万|千|trillion\b|billion\b|bn\b|million\b|mn\b|thousand\b)?\s*"
+    r"(%|percent\b|per cent\b|个百分点|百分点)?",
+    re.IGNORECASE,
+)
+YEAR = re.compile(r"^(19|20)\d\d$")
+WORD = re.compile(r"\w+")
+LATIN = re.compile(r"^[a-z][a-z'’]*$")
+
+
+@lru_cache(maxsize=4096)
+def _fold_cached(text):
+    return _t2s.convert(unicodedata.normalize("NFKC", text).lower())
+
+
+def fold(text):
+    """Compatibility forms, lower case, Simplified script: what the index compares."""
+    if len(text) > 512:
+        return _t2s.convert(unicodedata.normalize("NFKC", text).lower())
+    return _fold_cached(text)
+
+
+def _stem(word):
+    if LATIN.match(word):
+        return _stemmer.stemWord(word.replace("’", "'").split("'")[0] or word)
+    return word
+
+
+def number_term(match):
+    """The canonical term of a NUMBER match, or None for a bare figure too short to mean anything."""
+    whole, decimals, scale, percent = match.group(1), match.group(2) or "", match.group(3), match.group(4)
+    digits = whole.replace(",", "")
+    if not scale and not percent and not decimals and YEAR.match(digits):
+        return "y" + digits
+    try:
+        value = Decimal(digits + decimals)
+    except InvalidOperation:
+        return None
+    if scale:
+        value *= SCALES[scale.lower()]
+    text = format(value.normalize(), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return ("p" if percent else "n") + text.replace(".", "d")
+
+
+def numbers(text):
+    """The canonical figures and years of a text, in order."""
+    return [t for t in (number_term(m) for m in NUMBER.finditer(fold(text))) if t]
+
+
+def _words(folded, cut):
+    for piece in cut(folded):
+        for word in WORD.findall(piece):
+            yield _stem(word)
+
+
+def index_terms(text):
+    """Every term a document is found by: its words (search mode) and its canonical figures."""
+    folded = fold(text)
+    terms = list(_words(folded, jieba.cut_for_search))
+    # What a query cuts the same text into (figures canonical, units apart), so every query term has its twin.
+    seen = set(terms)
+    terms.extend(t for t in query_terms(folded) if t not in seen)
+    return terms
+
+
+def query_terms(word):
+    """The terms one query word must all match: figures canonical, the rest cut in precise mode."""
+    folded = fold(word)
+    terms = []
+    last = 0
+    for match in NUMBER.finditer(folded):
+        term = number_term(match)
+        if term is None:
+            continue
+        terms.extend(_words(folded[last : match.start()], jieba.cut))
+        terms.append(term)
+        last = match.end()
+    terms.extend(_words(folded[last:], jieba.cut))
+    return terms
+
+
+QUOTED = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」|(\S+)')
+
+
+def parse_query(q):
+    """A query as (words, phrases): several words mean all of them; a quoted phrase means the phrase."""
+    words, phrases = [], []
+    for match in QUOTED.finditer(q or ""):
+        phrase = match.group(1) or match.group(2) or match.group(3)
+        if phrase is not None:
+            phrase = " ".join(phrase.split())
+            if phrase:
+                phrases.append(phrase)
+        else:
+            words.append(match.group(4).strip("\"“”「」"))
+    return [w for w in words if w], phrases
+
+
+def required_terms(q):
+    """Every term a hit must contain, and the folded phrases it must contain verbatim."""
+    words, phrases = parse_query(q)
+    terms = []
+    for part in [*words, *phrases]:
+        for term in query_terms(part):
+            if term not in terms:
+                terms.append(term)
+    return terms, [fold(p) for p in phrases]
+
+
+def highlight_spans(text, q, limit=20):
+    """(start, end) spans of `text` that match the query's words or phrases, for a snippet."""
+    folded = fold(text)
+    if len(folded) != len(text):
+        folded = text.lower()
+    words, phrases = parse_query(q)
+    needles = set(fold(p) for p in phrases)
+    for word in words:
+        needles.add(fold(word))
+        for piece in jieba.cut(fold(word)):
+            if WORD.search(piece):
+                needles.add(piece)
+        # An English inflection: look for the stem's start.
+        for w in WORD.findall(fold(word)):
+            if LATIN.match(w) and len(w) > 3:
+                needles.add(_stem(w)[: max(3, len(_stem(w)))])
+    spans = []
+    for needle in sorted(needles, key=len, reverse=True):
+        if not needle.strip():
+            continue
+        start = folded.find(needle)
+        while start != -1 and len(spans) < limit:
+            end = start + len(needle)
+            if not any(s < end and start < e for s, e in spans):
+                spans.append((start, end))
+            start = folded.find(needle, end)
+    return sorted(spans)
