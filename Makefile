@@ -38,6 +38,10 @@ test: setup system-packages
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
-# Refresh the Chinese catalogue after adding strings (needs gettext), then translate and compile.
+# Refresh the Chinese catalogues after adding strings (needs gettext): every app's strings go into claims/locale
+# (LOCALE_PATHS); translate the new Simplified Chinese entries, then this compiles them and derives Traditional
+# Chinese (scripts/make_zh_hant.py: OpenCC s2twp and the desk's term table).
 messages: setup
-	cd claims && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete && ../$(PY) ../manage.py compilemessages -l zh_Hans
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete -i ".venv/*" -i "tests/*" -i "bench/*" -i "scripts/*" -i "docs/*" -i "node_modules/*"
+	$(PY) manage.py compilemessages -l zh_Hans --ignore ".venv/*"
+	$(PY) scripts/make_zh_hant.py

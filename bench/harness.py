@@ -225,3 +225,27 @@ def check_database(database_url, tag_prefix):
 
 def workdir():
     return tempfile.TemporaryDirectory(prefix="fc-bench-")
+
+
+def run_child_on(engine, script, repeat, database_name, drop=()):
+    """Run `script --child ENGINE --repeat N` in a fresh process on a throwaway database of that engine, in
+    production settings with the database task queue; returns the JSON its last line prints."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SQLITE_PATH", *drop)}
+    env.update(
+        DEBUG="0", SECRET_KEY=f"{database_name}-" + "x" * 40, ALLOWED_HOSTS="testserver", TASKS_BACKEND="django_tasks_db.DatabaseBackend"
+    )
+    command = [sys.executable, str(script), "--child", engine, "--repeat", str(repeat)]
+    if engine == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            env["SQLITE_PATH"] = str(Path(tmp) / "bench.sqlite3")
+            return _child_result(command, env)
+    with throwaway_database(database_name) as url:
+        env["DATABASE_URL"] = url
+        return _child_result(command, env)
+
+
+def _child_result(command, env):
+    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(done.stderr[-3000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])

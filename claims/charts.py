@@ -1,20 +1,16 @@
 """Small charts drawn on the server as inline SVG.
 
-The Content-Security-Policy forbids inline style attributes, so every colour
-and size is an SVG presentation attribute. Labels are user input (essay
-titles) and go through format_html like any other text. Each chart carries
-its numbers as text too, so nothing is told by colour or length alone.
+Sizes are SVG attributes; colours come from the stylesheet through CSS
+classes (`.chart .track`, `.chart .done`, `.chart rect.verdict-true`, …), so
+the verdict colours are written once, in app.css. Labels are user input (essay
+titles) and go through format_html like any other text. Each chart carries its
+numbers as text too, so nothing is told by colour or length alone.
 """
 
 import unicodedata
 
 from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
-
-TRACK = "#e6e9ef"
-DONE = "#1a7f37"
-INK = "#1d2330"
-MUTED = "#5a6272"
 
 
 def display_width(text):
@@ -41,7 +37,7 @@ def percent(part, whole):
     return round(100 * part / whole) if whole else 0
 
 
-def progress_bar(done, total, *, label, width=200, height=12, fill=DONE, track=TRACK):
+def progress_bar(done, total, *, label, width=200, height=12):
     """A horizontal bar of done/total; the SVG's accessible name says the numbers."""
     done = max(0, min(done, total)) if total else 0
     filled = round(width * done / total) if total else 0
@@ -49,46 +45,46 @@ def progress_bar(done, total, *, label, width=200, height=12, fill=DONE, track=T
     return format_html(
         '<svg class="chart progress" role="img" aria-label="{}" width="{}" height="{}" viewBox="0 0 {} {}" xmlns="http://www.w3.org/2000/svg">'
         "<title>{}</title>"
-        '<rect x="0" y="0" width="{}" height="{}" rx="{}" fill="{}"/>'
-        '<rect x="0" y="0" width="{}" height="{}" rx="{}" fill="{}"/>'
+        '<rect class="track" x="0" y="0" width="{}" height="{}" rx="{}"/>'
+        '<rect class="done" x="0" y="0" width="{}" height="{}" rx="{}"/>'
         "</svg>",
         name, width, height, width, height,
         name,
-        width, height, height // 2, track,
-        filled, height, height // 2, fill,
+        width, height, height // 2,
+        filled, height, height // 2,
     )  # fmt: skip
 
 
 def bar_chart(items, *, title, width=360, bar_height=18, gap=8, label_width=120, value_width=56, label_columns=16):
-    """Horizontal bars, one per (label, value, fill); the label and the number are drawn as text.
+    """Horizontal bars, one per (label, value, css_class); the label and the number are drawn as text.
 
     The bars share one scale (the largest value fills the space between the
     label and the number). An empty list gives an empty chart with its title.
     """
-    items = [(str(label), int(value), fill) for label, value, fill in items]
-    top = max((value for _label, value, _fill in items), default=0)
+    items = [(str(label), int(value), css_class) for label, value, css_class in items]
+    top = max((value for _label, value, _class in items), default=0)
     span = width - label_width - value_width
     row = bar_height + gap
     height = max(row * len(items) - gap, bar_height)
     rows = []
-    for index, (label, value, fill) in enumerate(items):
+    for index, (label, value, css_class) in enumerate(items):
         y = index * row
         length = round(span * value / top) if top else 0
         if value and length < 2:
             length = 2  # a non-zero count never disappears
         rows.append(
             (
-                label_width - 8, f"{y + bar_height * 0.72:.1f}", INK, truncate_to_width(label, label_columns),
-                label_width, y, max(length, 0), bar_height, fill,
-                label_width + length + 6, f"{y + bar_height * 0.72:.1f}", MUTED, number_format(value, force_grouping=True),
+                label_width - 8, f"{y + bar_height * 0.72:.1f}", truncate_to_width(label, label_columns),
+                css_class, label_width, y, max(length, 0), bar_height,
+                label_width + length + 6, f"{y + bar_height * 0.72:.1f}", number_format(value, force_grouping=True),
                 label, number_format(value, force_grouping=True),
             )
         )  # fmt: skip
     body = format_html_join(
         "",
-        '<g><text x="{}" y="{}" text-anchor="end" fill="{}" font-size="13">{}</text>'
-        '<rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="{}"/>'
-        '<text x="{}" y="{}" fill="{}" font-size="13">{}</text>'
+        '<g><text class="label" x="{}" y="{}" text-anchor="end">{}</text>'
+        '<rect class="bar {}" x="{}" y="{}" width="{}" height="{}" rx="3"/>'
+        '<text class="count" x="{}" y="{}">{}</text>'
         "<title>{}: {}</title></g>",
         rows,
     )

@@ -1,4 +1,4 @@
-"""The desk's lists: the editors' dashboard, the reviewer's queue and the bulk actions.
+"""The desk's lists: the editors' dashboard and the reviewer's queue, their counts and their CSV export.
 
 Queries per page, whatever the number of claims: the session and the user
 (with their permissions), the essays and the desk members (filter choices),
@@ -12,10 +12,6 @@ import csv
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from django import forms
-from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -23,13 +19,10 @@ from django.db import connection
 from django.db.models import BooleanField, Case, Count, F, Func, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.data import TableQuerysetData
@@ -37,48 +30,32 @@ from django_tables2.export import ExportMixin
 
 from . import workflow
 from .charts import bar_chart, progress_bar
-from .filters import ClaimFilter, FastSelect, MyQueueFilter, statuses_for
-from .models import OPEN_STATUSES, Claim, Essay, Priority, Status, Verdict
-from .roles import is_editor, is_reviewer
+from .filters import ClaimFilter, MyQueueFilter, statuses_for
+from .forms import BulkActionForm
+from .models import OPEN_STATUSES, Claim, Essay, Status, Verdict
+from .roles import desk_members
 from .tables import EXPORT_COLUMNS, ClaimTable
 
 PER_PAGE = 50
 STATUSES = tuple(Status.values)
 VERDICTS = tuple(Verdict.values)
 MAX_PER_PAGE = 200
-MAX_BULK = 500
 PROGRESS_SHOWN = 8
 # Checked: a verdict an editor approved (and perhaps published).
 CHECKED_STATUSES = (Status.APPROVED, Status.PUBLISHED)
-VERDICT_FILLS = {
-    Verdict.TRUE: "#1a7f37",
-    Verdict.MOSTLY_TRUE: "#5a9e2f",
-    Verdict.MIXED: "#b58100",
-    Verdict.MOSTLY_FALSE: "#c4511a",
-    Verdict.FALSE: "#b42318",
-    Verdict.MISLEADING: "#7b3fa0",
-    Verdict.UNVERIFIABLE: "#5a6272",
-}
 # What a row of the table reads; its essay comes from the essays the page has already loaded.
 ROW_FIELDS = (
     "id", "version", "essay_id", "quote", "claim_type", "status", "verdict",
     "assignee_id", "assignee__username", "priority", "due", "updated_at",
 )  # fmt: skip
 CSV_FORMULA_STARTS = frozenset("=+-@\t\r")
+# What a spreadsheet may also read as the start of a formula: the full-width and small forms of = + - @.
+CSV_FORMULA_LOOKALIKES = frozenset("\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b")
+# What a spreadsheet may skip before a formula character: zero-width and direction marks, the BOM (white space is str.isspace).
+CSV_INVISIBLE = frozenset("\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u180e\u00ad\u034f\u061c"
+                          "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")  # fmt: skip
 # Export columns that hold what people typed or imported.
 FREE_TEXT_COLUMNS = {"essay", "quote", "normalized", "speaker", "assignee"}
-
-
-def desk_members():
-    """Active people who may research claims: the choices for assignee."""
-    can_research = Q(groups__permissions__codename="research_claim") | Q(user_permissions__codename="research_claim")
-    return list(
-        get_user_model()
-        .objects.filter(Q(is_superuser=True) | can_research, is_active=True)
-        .distinct()
-        .order_by("username")
-        .only("id", "username")
-    )
 
 
 def with_overdue(queryset, today):
@@ -248,8 +225,9 @@ class DashboardView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVie
     show_every_status = True  # an "every status" chip (the queue shows open work only)
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not is_reviewer(request.user):
-            raise PermissionDenied(_("The dashboard is for the desk's reviewers and editors."))
+        error = workflow.refused("view", request.user) if request.user.is_authenticated else None
+        if error is not None:
+            raise PermissionDenied(error.message)
         return super().dispatch(request, *args, **kwargs)
 
     # Data.
@@ -279,7 +257,7 @@ class DashboardView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVie
 
     def get_table_kwargs(self):
         kwargs = {"base_url": self.request.build_absolute_uri("/").rstrip("/")}
-        if not (self.bulk and is_editor(self.request.user)):
+        if not (self.bulk and workflow.may("bulk", self.request.user)):
             kwargs["exclude"] = ("select",)
         return kwargs
 
@@ -290,7 +268,7 @@ class DashboardView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVie
             return remembered
         self.today = timezone.localdate()
         self.essays = list(Essay.objects.only("id", "title", "slug").order_by("-imported_at", "-id"))
-        self.members = desk_members()
+        self.members = list(desk_members().only("id", "username"))
         self.filterset = self.get_filterset(self.get_filterset_class())
         valid = self.filterset.is_valid()
         if valid:
@@ -369,7 +347,7 @@ class DashboardView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVie
         more = summary.progress[PROGRESS_SHOWN:]
         for item in summary.progress:
             item.bar = progress_bar(item.checked, item.checkworthy, label=item.essay.title)
-        verdicts = [(label, summary.verdict_counts[value], VERDICT_FILLS[value]) for value, label in Verdict.choices]
+        verdicts = [(label, summary.verdict_counts[value], f"verdict-{value}") for value, label in Verdict.choices]
         context.update(
             {
                 "filter": self.filterset,
@@ -381,8 +359,9 @@ class DashboardView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVie
                 "has_essays": bool(self.essays),
                 "desk_is_empty": not self.filterset.is_filtered and not any(summary.status_counts.values()),
                 "is_filtered": self.filterset.is_filtered,
-                "bulk_form": BulkActionForm(members=self.members) if self.bulk and is_editor(self.request.user) else None,
+                "bulk_form": BulkActionForm(members=self.members) if self.bulk and workflow.may("bulk", self.request.user) else None,
                 "today": self.today,
+                "link_rot_count": self.link_rot_count(),
                 "per_page_choices": sorted({25, 50, 100, 200, context["table"].paginator.per_page}),
             }
         )
@@ -390,6 +369,14 @@ class DashboardView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVie
 
     def chip_statuses(self):
         return list(Status)
+
+    def link_rot_count(self):
+        """Published claims with a source changed or gone (evidence app), for those who may reopen them: editors."""
+        if "link_rot" not in self.filterset.filters or not workflow.may("reopen", self.request.user):
+            return None
+        from evidence.recheck import rotten_claims
+
+        return rotten_claims().count()
 
     # Export.
     def export_csv(self, queryset):
@@ -442,7 +429,20 @@ def _no_formula(value):
     """Free text as is, except that a spreadsheet never reads it as a formula."""
     if not value:
         return ""
-    return "'" + value if value[0] in CSV_FORMULA_STARTS else value
+    return "'" + value if _starts_a_formula(value) else value
+
+
+def _starts_a_formula(value):
+    """The first character a spreadsheet would act on is a formula character (or its full-width form),
+    once white space, zero-width characters and a BOM before it are skipped."""
+    if value[0] in CSV_FORMULA_STARTS:
+        return True
+    for char in value:
+        if char in CSV_FORMULA_STARTS or char in CSV_FORMULA_LOOKALIKES:
+            return True
+        if not (char.isspace() or char in CSV_INVISIBLE):
+            return False
+    return False
 
 
 class MyQueueView(DashboardView):
@@ -458,201 +458,14 @@ class MyQueueView(DashboardView):
     def base_queryset(self):
         return Claim.objects.open().assigned_to(self.request.user)
 
+    def get_queryset(self):
+        # Returned claims are marked with the editor's latest comment: two subqueries in the rows' one query.
+        from activity.returned import annotate_returned
+
+        return annotate_returned(super().get_queryset())
+
     def get_ordering(self):
         return (F("due").asc(nulls_last=True), "priority", "id")
 
     def chip_statuses(self):
         return [Status(s) for s in OPEN_STATUSES]
-
-
-# Bulk actions.
-
-ASSIGN, PRIORITY, DUE, DISMISS = "assign", "priority", "due", "dismiss"
-UNASSIGN = "none"
-
-
-class BulkActionForm(forms.Form):
-    action = forms.ChoiceField(
-        label=gettext_lazy("Action"),
-        widget=FastSelect,
-        choices=[
-            ("", gettext_lazy("Choose an action…")),
-            (ASSIGN, gettext_lazy("Assign to a reviewer")),
-            (PRIORITY, gettext_lazy("Set the priority")),
-            (DUE, gettext_lazy("Set the due date")),
-            (DISMISS, gettext_lazy("Dismiss (not check-worthy)")),
-        ],
-    )
-    assignee = forms.ChoiceField(label=gettext_lazy("Reviewer"), required=False, widget=FastSelect)
-    priority = forms.TypedChoiceField(
-        label=gettext_lazy("Priority"),
-        choices=[("", "—"), *Priority.choices],
-        coerce=int,
-        required=False,
-        empty_value=None,
-        widget=FastSelect,
-    )
-    due = forms.DateField(label=gettext_lazy("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    comment = forms.CharField(
-        label=gettext_lazy("Comment (why they are dismissed)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    def __init__(self, *args, members=(), **kwargs):
-        kwargs.setdefault("auto_id", "bulk_%s")  # the filter form above has fields of the same names
-        super().__init__(*args, **kwargs)
-        self.members = {str(user.pk): user for user in members}
-        self.fields["assignee"].choices = [
-            ("", "—"),
-            (UNASSIGN, _("Nobody (unassign)")),
-            *((pk, user.get_username()) for pk, user in self.members.items()),
-        ]
-        for name, bound in self.fields.items():
-            bound.widget.attrs.setdefault("form", "bulk-form")
-            bound.widget.attrs.setdefault("class", f"bulk-{name}")
-
-    def clean(self):
-        data = super().clean()
-        action = data.get("action")
-        if action == ASSIGN and not data.get("assignee"):
-            self.add_error("assignee", _("Choose the reviewer to assign the claims to."))
-        if action == PRIORITY and data.get("priority") is None:
-            self.add_error("priority", _("Choose the priority."))
-        if action == DUE and data.get("due") is None:
-            self.add_error("due", _("Choose the due date."))
-        if action == DISMISS and not (data.get("comment") or "").strip():
-            self.add_error("comment", _("Dismissing needs a comment that says why these claims are not check-worthy."))
-        return data
-
-    @property
-    def assignee_user(self):
-        value = self.cleaned_data.get("assignee")
-        return None if value == UNASSIGN else self.members.get(value)
-
-
-def _parse_selection(values):
-    """("12:3", "15") → ({12: 3, 15: None}, ["bad input"]); the version part is optional."""
-    chosen, bad = {}, []
-    for raw in values:
-        pk_text, _sep, version_text = str(raw).partition(":")
-        if not pk_text.isdigit() or len(pk_text) > 18 or (version_text and (not version_text.isdigit() or len(version_text) > 9)):
-            bad.append(raw)
-            continue
-        chosen[int(pk_text)] = int(version_text) if version_text else None
-    return chosen, bad
-
-
-def _back(request):
-    target = request.POST.get("next", "")
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("dashboard")
-
-
-def _apply(action, claim, user, form, version):
-    if action == ASSIGN:
-        return workflow.assign(claim, user, form.assignee_user, version=version)
-    if action == PRIORITY:
-        return workflow.edit(
-            claim, user, {"priority": form.cleaned_data["priority"]}, version=claim.version if version is None else version
-        )
-    if action == DUE:
-        return workflow.edit(claim, user, {"due": form.cleaned_data["due"]}, version=claim.version if version is None else version)
-    return workflow.transition(claim, "dismiss", user, comment=form.cleaned_data["comment"], version=version)
-
-
-@login_required
-@require_POST
-def bulk_action(request):
-    """Apply one action to the selected claims, each through the workflow, and say what happened to each."""
-    if not is_editor(request.user):
-        raise PermissionDenied(_("Only an editor may act on several claims at once."))
-    back = _back(request)
-    form = BulkActionForm(request.POST, members=desk_members())
-    chosen, bad = _parse_selection(request.POST.getlist("claims"))
-    if not form.is_valid():
-        problems = " ".join(str(error) for errors in form.errors.values() for error in errors)
-        messages.error(request, _("Nothing was changed: %(problems)s") % {"problems": problems})
-        return redirect(back)
-    if not chosen and not bad:
-        messages.error(request, _("Nothing was changed: select at least one claim in the table first."))
-        return redirect(back)
-    if len(chosen) + len(bad) > MAX_BULK:
-        messages.error(request, _("Nothing was changed: select at most %(max)s claims at once.") % {"max": MAX_BULK})
-        return redirect(back)
-    action = form.cleaned_data["action"]
-    claims = {claim.pk: claim for claim in Claim.objects.select_related("assignee").filter(pk__in=list(chosen))}
-    done, unchanged, refused = [], [], []
-    for pk, version in chosen.items():
-        claim = claims.get(pk)
-        if claim is None:
-            refused.append((pk, _("There is no such claim (it may have been deleted or merged).")))
-            continue
-        before = claim.version
-        try:
-            result = _apply(action, claim, request.user, form, version)
-        except workflow.WorkflowError as error:
-            refused.append((pk, error.message))
-            continue
-        (done if result.version != before else unchanged).append(pk)
-    for raw in bad:
-        refused.append((raw, _("This is not a claim number.")))
-    _report(request, action, form, done, unchanged, refused)
-    return redirect(back)
-
-
-def _ids(pks):
-    return ", ".join(f"#{pk}" for pk in pks)
-
-
-def _report(request, action, form, done, unchanged, refused):
-    if done:
-        if action == ASSIGN:
-            who = form.assignee_user
-            text = (
-                ngettext(
-                    "Assigned %(count)s claim to %(name)s (%(ids)s); it is now in their queue.",
-                    "Assigned %(count)s claims to %(name)s (%(ids)s); they are now in their queue.",
-                    len(done),
-                )
-                % {"count": len(done), "name": who.get_username(), "ids": _ids(done)}
-                if who
-                else ngettext(
-                    "Unassigned %(count)s claim (%(ids)s); anyone on the desk may pick it up.",
-                    "Unassigned %(count)s claims (%(ids)s); anyone on the desk may pick them up.",
-                    len(done),
-                )
-                % {"count": len(done), "ids": _ids(done)}
-            )
-        elif action == PRIORITY:
-            text = ngettext(
-                "Set the priority of %(count)s claim to %(priority)s (%(ids)s).",
-                "Set the priority of %(count)s claims to %(priority)s (%(ids)s).",
-                len(done),
-            ) % {"count": len(done), "priority": Priority(form.cleaned_data["priority"]).label, "ids": _ids(done)}
-        elif action == DUE:
-            text = ngettext(
-                "Set the due date of %(count)s claim to %(due)s (%(ids)s).",
-                "Set the due date of %(count)s claims to %(due)s (%(ids)s).",
-                len(done),
-            ) % {"count": len(done), "due": form.cleaned_data["due"].isoformat(), "ids": _ids(done)}
-        else:
-            text = ngettext(
-                "Dismissed %(count)s claim (%(ids)s); an editor can reopen it from its page.",
-                "Dismissed %(count)s claims (%(ids)s); an editor can reopen them from their pages.",
-                len(done),
-            ) % {"count": len(done), "ids": _ids(done)}
-        messages.success(request, text)
-    if unchanged:
-        messages.info(
-            request,
-            ngettext(
-                "%(count)s claim already had that value (%(ids)s).", "%(count)s claims already had that value (%(ids)s).", len(unchanged)
-            )
-            % {"count": len(unchanged), "ids": _ids(unchanged)},
-        )
-    for pk, reason in refused:
-        messages.error(request, _("Claim #%(id)s was not changed: %(reason)s") % {"id": pk, "reason": reason})
-    if refused:
-        messages.warning(request, _("Reload the dashboard to see the claims as they are now, then try again for those that were refused."))

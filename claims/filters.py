@@ -7,10 +7,6 @@ form costs no query of its own.
 
 import django_filters
 from django import forms
-from django.db.models import Q
-from django.forms.utils import flatatt
-from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .models import OPEN_STATUSES, ClaimType, Priority, Status, Verdict
@@ -21,32 +17,6 @@ EVERY_STATUS = "all"
 NO_VERDICT = "none"
 UNASSIGNED = "none"
 SEARCH_MAX_LENGTH = 200
-
-
-class FastSelect(forms.Select):
-    """A <select> built in Python.
-
-    Django renders each <option> through a template, which costs more than
-    everything else on the dashboard's filter bar; the HTML is the same.
-    """
-
-    def render(self, name, value, attrs=None, renderer=None):
-        final = self.build_attrs(self.attrs, attrs)
-        final["name"] = name
-        chosen = set(self.format_value(value))
-        options = format_html_join(
-            "",
-            "{}",
-            (
-                (
-                    format_html('<option value="{}" selected>{}</option>', key, label)
-                    if key in chosen
-                    else format_html('<option value="{}">{}</option>', key, label),
-                )
-                for key, label in ((str(key), label) for key, label in self.choices)
-            ),
-        )
-        return format_html("<select{}>{}</select>", flatatt(final), options)
 
 
 def statuses_for(value):
@@ -63,21 +33,26 @@ class ClaimFilter(django_filters.FilterSet):
         label=_("Search"),
         method="filter_search",
         max_length=SEARCH_MAX_LENGTH,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Words from the quote or the normalized statement")}),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Words from the claim, its sources or notes")}),
     )
-    essay = django_filters.ChoiceFilter(label=_("Essay"), method="filter_essay", empty_label=_("Every essay"), widget=FastSelect)
-    status = django_filters.ChoiceFilter(label=_("Status"), method="filter_nothing", empty_label=None, widget=FastSelect)
-    assignee = django_filters.ChoiceFilter(label=_("Assignee"), method="filter_assignee", empty_label=_("Anyone"), widget=FastSelect)
-    claim_type = django_filters.ChoiceFilter(label=_("Type"), choices=ClaimType.choices, empty_label=_("Every type"), widget=FastSelect)
+    essay = django_filters.ChoiceFilter(label=_("Essay"), method="filter_essay", empty_label=_("Every essay"))
+    status = django_filters.ChoiceFilter(label=_("Status"), method="filter_nothing", empty_label=None)
+    assignee = django_filters.ChoiceFilter(label=_("Assignee"), method="filter_assignee", empty_label=_("Anyone"))
+    claim_type = django_filters.ChoiceFilter(label=_("Type"), choices=ClaimType.choices, empty_label=_("Every type"))
     verdict = django_filters.ChoiceFilter(
         label=_("Verdict"),
         method="filter_verdict",
         choices=[(NO_VERDICT, _("No verdict yet")), *Verdict.choices],
         empty_label=_("Any verdict"),
-        widget=FastSelect,
     )
-    priority = django_filters.ChoiceFilter(label=_("Priority"), choices=Priority.choices, empty_label=_("Any priority"), widget=FastSelect)
+    priority = django_filters.ChoiceFilter(label=_("Priority"), choices=Priority.choices, empty_label=_("Any priority"))
     overdue = django_filters.BooleanFilter(label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput)
+    checked_elsewhere = django_filters.BooleanFilter(
+        label=_("Already checked elsewhere"), method="filter_checked_elsewhere", widget=forms.CheckboxInput
+    )
+    link_rot = django_filters.BooleanFilter(
+        label=_("Published, with sources changed or gone"), method="filter_link_rot", widget=forms.CheckboxInput
+    )
 
     # Filters that the status counts ignore, so that every status can be counted.
     status_filter_name = "status"
@@ -98,7 +73,11 @@ class ClaimFilter(django_filters.FilterSet):
     def status_value(self):
         if not self.is_bound or not self.form.is_valid():
             return OPEN_WORK
-        return self.form.cleaned_data.get("status") or OPEN_WORK
+        chosen = self.form.cleaned_data.get("status") or OPEN_WORK
+        # Changed or gone sources (recheck_sources) are a matter of published claims: that filter alone shows them.
+        if chosen == OPEN_WORK and self.form.cleaned_data.get("link_rot"):
+            return Status.PUBLISHED
+        return chosen
 
     @property
     def is_filtered(self):
@@ -122,18 +101,25 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset
 
     def filter_search(self, queryset, name, value):
-        # A substring match: Chinese has no word boundaries for a full-text index to find.
+        # The desk's search index (search/engine.py): every word, quoted phrases, in the claim, its sources and notes.
+        from search import filter_claims
+
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(quote__icontains=value) | Q(normalized__icontains=value))
+        return filter_claims(queryset, value)
+
+    def filter_checked_elsewhere(self, queryset, name, value):
+        from search.matching import checked_elsewhere
+
+        return checked_elsewhere(queryset) if value else queryset
 
     def filter_essay(self, queryset, name, value):
         return queryset.filter(essay_id=int(value))
 
     def filter_assignee(self, queryset, name, value):
         if value == UNASSIGNED:
-            return queryset.filter(assignee__isnull=True)
+            return queryset.unassigned()
         return queryset.filter(assignee_id=int(value))
 
     def filter_verdict(self, queryset, name, value):
@@ -142,13 +128,19 @@ class ClaimFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         if not value:
             return queryset
-        return queryset.filter(status__in=OPEN_STATUSES, due__lt=timezone.localdate())
+        return queryset.overdue()
+
+    def filter_link_rot(self, queryset, name, value):
+        from evidence.recheck import rotten_claims
+
+        return queryset.filter(pk__in=rotten_claims().values("pk")) if value else queryset
 
 
 class MyQueueFilter(ClaimFilter):
     """The reviewer's own queue: no assignee to choose, and only open statuses."""
 
     assignee = None
+    link_rot = None
 
     def __init__(self, *args, **kwargs):
         kwargs["status_choices"] = [(OPEN_WORK, _("Every open status")), *((s.value, s.label) for s in OPEN_STATUSES)]

@@ -1,11 +1,16 @@
+import datetime as dt
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
-from django.db.models import Q
+from django.core import signing
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from . import importing
+from . import importing, intake
+from .importing import MAX_TITLE
 from .models import HTTP_URL, ClaimType, Language, Priority, Stance, Verdict
+from .roles import desk_members
 from .workflow import ACTIONS, CLAIM_ACTIONS, EDITABLE_FIELDS
 
 
@@ -112,13 +117,24 @@ class NoteForm(VersionedForm):
 COMMENT_LABELS = {
     "return": _("Why return it? The assignee reads this."),
     "dismiss": _("Why is it not worth checking?"),
-    "reopen": _("Why reopen it?"),
+    "reopen": _("Why reopen it? (internal)"),
 }
 
 
 class TransitionForm(VersionedForm):
     action = forms.ChoiceField(choices=[(name, ACTIONS[name].label) for name in CLAIM_ACTIONS], widget=forms.HiddenInput)
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    # Reopening a published claim only: what readers see in the corrections log (optional).
+    public_note = forms.CharField(
+        label=_("Correction note for readers (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Shown on the public page when the corrected verdict is published; without it readers see a neutral line."),
+    )
+    confirm_unverified_excerpts = forms.BooleanField(
+        label=_("I checked the sources whose excerpt was not found on the captured page; go on anyway."), required=False
+    )
 
     @classmethod
     def for_action(cls, action, claim, data=None):
@@ -131,15 +147,8 @@ class TransitionForm(VersionedForm):
         if action.needs_comment:
             form.fields["comment"].widget.attrs["required"] = True
             form.fields["comment"].label = COMMENT_LABELS.get(action.name, _("Comment"))
-            form.fields["comment"].help_text = _("Required; it stays in the claim's history.")
+            form.fields["comment"].help_text = _("Required; it stays in the claim's history and is never shown to readers.")
         return form
-
-
-def desk_members():
-    """Active users who may research claims (the Reviewers and Editors groups, or superusers)."""
-    group_perm = Q(groups__permissions__codename="research_claim", groups__permissions__content_type__app_label="claims")
-    user_perm = Q(user_permissions__codename="research_claim", user_permissions__content_type__app_label="claims")
-    return get_user_model().objects.filter(Q(is_superuser=True) | group_perm | user_perm, is_active=True).distinct().order_by("username")
 
 
 class AssignForm(VersionedForm):
@@ -220,8 +229,18 @@ class MergeForm(VersionedForm):
     other = forms.IntegerField(widget=forms.HiddenInput)
 
 
+FETCHED_SALT = "claims.intake.fetched"
+
+
 class EssayImportForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=importing.MAX_TITLE)
+    """One essay from pasted text, a file or a web address (claims/intake.py reads each).
+
+    The title, author, date and address a file or page gives fill the fields left empty;
+    `intake` is what was read, for the preview to say how.
+    """
+
+    # Not required here: a file or a page may give it; the importer refuses an essay without one.
+    title = forms.CharField(label=_("Title"), max_length=importing.MAX_TITLE, required=False)
     text = forms.CharField(
         label=_("Essay text"),
         required=False,
@@ -230,11 +249,22 @@ class EssayImportForm(forms.Form):
         help_text=_("Paste the text exactly as published, or choose a file below."),
     )
     file = forms.FileField(
-        label=_("…or a text file"),
+        label=_("…or a file"),
         required=False,
-        help_text=_("A UTF-8 .txt or .md file."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".txt,.md,text/plain,text/markdown"}),
+        help_text=_(
+            "A .txt or .md file (UTF-8, UTF-16, GB18030/GBK or Big5), a Word .docx document, or a web page saved as .html, .htm or .mhtml."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": intake.ACCEPT}),
     )
+    from_url = forms.CharField(
+        label=_("…or the article's web address"),
+        required=False,
+        max_length=1000,
+        widget=forms.URLInput(attrs={"placeholder": "https://", "inputmode": "url"}),
+        help_text=_("The desk fetches the page and keeps its main text, title, author and date."),
+    )
+    # Signed by the preview of a fetched page: the address and the time it was fetched.
+    fetched = forms.CharField(required=False, widget=forms.HiddenInput)
     language = forms.ChoiceField(label=_("Language"), required=False, choices=[("", _("Detect automatically")), *Language.choices])
     slug = forms.SlugField(
         label=_("Slug (web address)"),
@@ -248,26 +278,174 @@ class EssayImportForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        upload = data.get("file")
-        if upload:
-            if not upload.name.lower().endswith((".txt", ".md", ".markdown", ".text")):
-                self.add_error("file", _("Choose a .txt or .md file."))
-                return data
-            if upload.size > importing.max_bytes():
-                self.add_error("file", _("The file is larger than %(limit)s MB.") % {"limit": round(importing.max_bytes() / 1e6, 1)})
-                return data
-            try:
-                data["text"] = importing.decode_upload(upload.read())
-            except importing.EssayRejected as exc:
-                self.add_error("file", str(exc.message))
-                return data
-        text = data.get("text") or ""
-        try:
-            importing.check_text(text)
-        except importing.EssayRejected as exc:
-            self.add_error("text" if not upload else "file", str(exc.message))
+        self.intake = None
+        upload, address, text = data.get("file"), (data.get("from_url") or "").strip(), data.get("text") or ""
+        if upload and address:
+            self.add_error("from_url", _("Choose a file or give a web address, not both."))
             return data
-        existing = importing.already_imported(text)
+        if address and text.strip():
+            self.add_error("from_url", _("Empty the text box to import from a web address, or leave the address empty."))
+            return data
+        try:
+            if upload:
+                # One byte over the largest file read is enough to refuse it.
+                received = intake.from_file(upload.name, upload.read(intake.max_file_bytes() + 1))
+            elif address:
+                received = intake.from_url(address)
+            else:
+                received = intake.from_text(text)
+        except importing.EssayRejected as exc:
+            field = "file" if upload else "from_url" if address else "text"
+            self.add_error(field, str(exc.message))
+            return data
+        self.intake = received
+        data["text"] = received.text
+        for name, value in received.metadata().items():
+            if not data.get(name):
+                data[name] = value
+        data["fetched_at"] = received.fetched_at or self._signed_fetch_time(data)
+        if upload or address:
+            # Shown again (an error below, or the preview) without the file or the fetch.
+            self.data = self.data.copy()
+            self.data.update({name: data[name] for name in ("text", "title", "author", "url") if data.get(name)})
+            if data.get("published_on"):
+                self.data["published_on"] = data["published_on"].isoformat()
+            self.data["from_url"] = ""
+            if received.fetched_at:
+                self.data["fetched"] = self.fetched_token(received)
+        if not data.get("title") and "title" not in self.errors:
+            self.add_error("title", _("Give the essay a title (the file or page named none)."))
+        existing = importing.already_imported(received.text)
         if existing:
             self.add_error("text", _("This text was already imported as “%(title)s”.") % {"title": existing.title})
         return data
+
+    @staticmethod
+    def fetched_token(received):
+        return signing.dumps({"url": received.url, "at": received.fetched_at.isoformat()}, salt=FETCHED_SALT)
+
+    def _signed_fetch_time(self, data):
+        """The time the preview fetched the page, if the address is still the one fetched."""
+        try:
+            fetched = signing.loads(data.get("fetched") or "", salt=FETCHED_SALT, max_age=7 * 24 * 3600)
+            at = dt.datetime.fromisoformat(fetched["at"])
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            return None
+        return at if fetched.get("url") and fetched["url"] == data.get("url") else None
+
+    def preview_initial(self):
+        """The fields of the preview's form: the text in the text box, the fetch signed, no file, no address."""
+        initial = {**self.cleaned_data, "file": None, "from_url": ""}
+        received = self.intake
+        initial["fetched"] = self.fetched_token(received) if received is not None and received.fetched_at else self.data.get("fetched", "")
+        return initial
+
+
+class EssayEditForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=MAX_TITLE)
+    author = forms.CharField(label=gettext_lazy("Author"), required=False, max_length=200)
+    url = forms.URLField(label=gettext_lazy("Published at (URL)"), required=False, max_length=1000, assume_scheme="https")
+    published_on = forms.DateField(label=gettext_lazy("Published on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class MoveSpanForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    passage = forms.CharField(
+        label=gettext_lazy("New passage"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Paste the exact words of the essay the claim should cover (the occurrence nearest the claim is taken)…"),
+    )
+    start = forms.IntegerField(label=gettext_lazy("…or start"), required=False, min_value=0)
+    end = forms.IntegerField(label=gettext_lazy("end"), required=False, min_value=1)
+
+    def __init__(self, *args, claim=None, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        self.claim = claim
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        passage, start, end = data.get("passage") or "", data.get("start"), data.get("end")
+        if passage.strip():
+            data["start"], data["end"] = self._find(passage)
+        elif start is None or end is None:
+            raise forms.ValidationError(_("Paste the new passage, or give its start and end."))
+        return data
+
+    def _find(self, passage):
+        text = self.claim.essay.text
+        hits, at = [], text.find(passage)
+        while at >= 0 and len(hits) < 10_000:
+            hits.append(at)
+            at = text.find(passage, at + 1)
+        if not hits:
+            raise forms.ValidationError({"passage": _("These words are not in the essay. Copy them from the essay's text exactly.")})
+        start = min(hits, key=lambda at: abs(at - self.claim.start))
+        return start, start + len(passage)
+
+
+# The dashboard's bulk actions (claims/views.py bulk_action).
+ASSIGN, PRIORITY, DUE, DISMISS = "assign", "priority", "due", "dismiss"
+UNASSIGN = "none"
+
+
+class BulkActionForm(forms.Form):
+    action = forms.ChoiceField(
+        label=gettext_lazy("Action"),
+        choices=[
+            ("", gettext_lazy("Choose an action…")),
+            (ASSIGN, gettext_lazy("Assign to a reviewer")),
+            (PRIORITY, gettext_lazy("Set the priority")),
+            (DUE, gettext_lazy("Set the due date")),
+            (DISMISS, gettext_lazy("Dismiss (not check-worthy)")),
+        ],
+    )
+    assignee = forms.ChoiceField(label=gettext_lazy("Reviewer"), required=False)
+    priority = forms.TypedChoiceField(
+        label=gettext_lazy("Priority"),
+        choices=[("", "—"), *Priority.choices],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    due = forms.DateField(label=gettext_lazy("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    comment = forms.CharField(
+        label=gettext_lazy("Comment (why they are dismissed)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, members=(), **kwargs):
+        kwargs.setdefault("auto_id", "bulk_%s")  # the filter form above has fields of the same names
+        super().__init__(*args, **kwargs)
+        self.members = {str(user.pk): user for user in members}
+        self.fields["assignee"].choices = [
+            ("", "—"),
+            (UNASSIGN, _("Nobody (unassign)")),
+            *((pk, user.get_username()) for pk, user in self.members.items()),
+        ]
+        for name, bound in self.fields.items():
+            bound.widget.attrs.setdefault("form", "bulk-form")
+            bound.widget.attrs.setdefault("class", f"bulk-{name}")
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action == ASSIGN and not data.get("assignee"):
+            self.add_error("assignee", _("Choose the reviewer to assign the claims to."))
+        if action == PRIORITY and data.get("priority") is None:
+            self.add_error("priority", _("Choose the priority."))
+        if action == DUE and data.get("due") is None:
+            self.add_error("due", _("Choose the due date."))
+        if action == DISMISS and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Dismissing needs a comment that says why these claims are not check-worthy."))
+        return data
+
+    @property
+    def assignee_user(self):
+        value = self.cleaned_data.get("assignee")
+        return None if value == UNASSIGN else self.members.get(value)

@@ -13,11 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from . import extraction
+from . import extraction, workflow
 from .models import HTTP_URL, Claim, ClaimEvent, Essay, EventKind, Language, text_fingerprint
+from .slugs import RESERVED as RESERVED_SLUGS
 from .workflow import InvalidInput
 
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
@@ -55,9 +55,12 @@ def decode_upload(raw):
 
 
 def check_text(text):
-    """Refuse text that cannot be an essay; return it unchanged otherwise."""
+    """Refuse text that cannot be an essay; return it otherwise, its line endings made `\\n` (claims.intake)."""
     if not isinstance(text, str):
         raise EssayRejected(_("The essay text must be a string."), {"text": [_("Enter text.")]})
+    from .intake import normalize_newlines  # intake imports this module
+
+    text = normalize_newlines(text)
     if not text.strip():
         raise EssayRejected(_("The essay is empty."), {"text": [_("Paste the essay text or choose a file.")]})
     if "\x00" in text:
@@ -84,12 +87,9 @@ def already_imported(text):
 
 
 def _unique_slug(title, text):
-    base = slugify(title)[:100].strip("-") or f"essay-{text_fingerprint(text)[:8]}"
-    slug, n = base, 2
-    while Essay.objects.filter(slug=slug).exists():
-        slug = f"{base}-{n}"
-        n += 1
-    return slug
+    from .slugs import unique_slug
+
+    return unique_slug(title, text)
 
 
 def _check_fields(title, language, slug, url, published_on):
@@ -104,8 +104,11 @@ def _check_fields(title, language, slug, url, published_on):
     if slug:
         if not SLUG_RE.match(slug) or len(slug) > 120:
             errors["slug"] = [_("Use only letters, numbers, hyphens and underscores (at most 120).")]
-        elif Essay.objects.filter(slug=slug).exists():
-            errors["slug"] = [_("Another essay already uses this slug.")]
+        elif slug in RESERVED_SLUGS or Essay.objects.filter(slug=slug).exists():
+            errors["slug"] = [
+                _("Another essay already uses the address “%(slug)s”; choose another one (for example “%(free)s”).")
+                % {"slug": slug, "free": _unique_slug(slug, "")}
+            ]
     if url:
         try:
             HTTP_URL(url)
@@ -126,8 +129,28 @@ def propose(text, language=None):
     return extraction.propose(check_text(text), language or None)
 
 
-def import_essay(*, title, text, language=None, slug=None, author="", url="", published_on=None, user=None, proposals=None):
-    """Store the essay and its check-worthy proposals as `open` claims, in one transaction."""
+def import_essay(
+    *,
+    title,
+    text,
+    language=None,
+    slug=None,
+    author="",
+    url="",
+    published_on=None,
+    user=None,
+    proposals=None,
+    job_mode=None,
+    fetched_at=None,
+):
+    """Store the essay and its check-worthy proposals as `open` claims, in one transaction.
+
+    With `job_mode` (an ImportJob.Mode) the essay is stored now and its claims are proposed by a
+    background worker (a long essay; see claims/import_jobs.py); `essay.import_job` is the job.
+    Who may import is the workflow's "import" row; `user` None is the operator at the command line (workflow.OPERATOR).
+    """
+    workflow.check("import", workflow.OPERATOR if user is None else user)
+    user = workflow.actor(user)
     text = check_text(text)
     title = _check_fields(title, language, slug, url, published_on)
     existing = already_imported(text)
@@ -138,8 +161,9 @@ def import_essay(*, title, text, language=None, slug=None, author="", url="", pu
             {"text": [_("This exact text is already on the desk.")]},
         )
     language = language or extraction.detect_language(text)
-    if proposals is None:
-        proposals = extraction.propose(text, language)
+    if proposals is None and job_mode is None:
+        # The repeats of a proposal (checkworthy False, duplicate_of set) are not ticked: not stored.
+        proposals = [p for p in extraction.propose(text, language) if p.checkworthy]
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -153,8 +177,15 @@ def import_essay(*, title, text, language=None, slug=None, author="", url="", pu
                 text=text,
                 imported_by=user,
                 imported_at=now,
+                fetched_at=fetched_at if url else None,  # when the text was fetched from url (claims/intake.py)
             )
-            _store_proposals(essay, proposals, user, now)
+            if job_mode is None:
+                _store_proposals(essay, proposals, user, now)
+            else:
+                # A long essay: a background worker proposes its claims (claims/import_jobs.py).
+                from . import import_jobs
+
+                essay.import_job = import_jobs.create(essay, user, job_mode)
     except IntegrityError:
         # Another import of the same text or slug won the race.
         raise EssayRejected(

@@ -99,13 +99,18 @@ class Stance(models.TextChoices):
     CONTEXT = "context", _("Context")
 
 
+def choice_label(choices, value):
+    """The label of a stored choice value, as people read it ("" for no value; the value itself if unknown)."""
+    if value in (None, ""):
+        return ""
+    try:
+        return choices(value).label
+    except ValueError:
+        return value
+
+
 def text_fingerprint(text):
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-class EssayQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(publications__isnull=False).distinct()
 
 
 class Essay(models.Model):
@@ -122,8 +127,8 @@ class Essay(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("imported by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
-
-    objects = EssayQuerySet.as_manager()
+    # When the text was fetched from `url` (an import from a web address); empty for pasted or uploaded text.
+    fetched_at = models.DateTimeField(_("fetched at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-imported_at", "-id"]
@@ -158,9 +163,6 @@ class ClaimQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 
-    def for_essay(self, essay):
-        return self.filter(essay=essay)
-
     def assigned_to(self, user):
         return self.filter(assignee=user)
 
@@ -168,6 +170,7 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(assignee__isnull=True)
 
     def overdue(self, today=None):
+        """Open claims whose due date has passed (today in the current time zone)."""
         today = today or timezone.localdate()
         return self.open().filter(due__lt=today)
 
@@ -409,6 +412,21 @@ class ClaimEvent(AppendOnly):
         return f"{self.get_kind_display()} {self.action} #{self.claim_id}"
 
 
+class PublicationQuerySet(models.QuerySet):
+    def newest(self):
+        """The publication with the highest number in this queryset, or None."""
+        return self.order_by("-number").first()
+
+    def latest_for(self, essay):
+        """An essay's latest publication (an Essay or its id), or None."""
+        return self.filter(essay=essay).newest()
+
+    def latest_per_essay(self):
+        """Only each essay's latest publication."""
+        newest = Publication.objects.filter(essay=models.OuterRef("essay")).order_by("-number").values("number")[:1]
+        return self.filter(number=models.Subquery(newest))
+
+
 class Publication(AppendOnly):
     """A numbered, immutable snapshot of an essay's published verdicts.
 
@@ -425,6 +443,8 @@ class Publication(AppendOnly):
     snapshot = models.JSONField(_("snapshot"), default=dict)
     corrections = models.JSONField(_("corrections"), default=list, blank=True)
 
+    objects = PublicationQuerySet.as_manager()
+
     class Meta:
         ordering = ["essay_id", "-number"]
         get_latest_by = "number"
@@ -440,3 +460,77 @@ class Publication(AppendOnly):
 
     def get_absolute_url(self):
         return reverse("public_essay_version", args=[self.essay.slug, self.number])
+
+
+class EssayEvent(AppendOnly):
+    """One line of an essay's history: a correction of its details, by whom and when."""
+
+    essay = models.ForeignKey(Essay, verbose_name=_("essay"), on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    action = models.CharField(_("action"), max_length=16)
+    # {field: [old, new]} in JSON-ready values.
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("essay history entry")
+        verbose_name_plural = _("essay history")
+        indexes = [models.Index(fields=["essay", "at"], name="essay_event_essay_at")]
+
+    def __str__(self):
+        return f"{self.action} {self.essay_id}"
+
+
+class ImportJob(models.Model):
+    """The extraction of a long essay, done by a background worker: its progress and its result.
+
+    The essay is stored when the job is made; its proposals are kept here (`proposals`) until
+    an editor ticks the ones to keep (REVIEW), or stored as claims at once (STORE: the API, the command).
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting for a worker")
+        RUNNING = "running", _("Proposing claims")
+        READY = "ready", _("Proposals ready to review")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    class Mode(models.TextChoices):
+        REVIEW = "review", _("Review the proposals first")
+        STORE = "store", _("Store every proposal")
+
+    essay = models.ForeignKey(Essay, verbose_name=_("essay"), on_delete=models.CASCADE, related_name="import_jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices, default=Mode.REVIEW)
+    status = models.CharField(_("status"), max_length=8, choices=State.choices, default=State.QUEUED)
+    parts = models.PositiveIntegerField(_("parts"), default=0)
+    parts_done = models.PositiveIntegerField(_("parts done"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    proposals = models.JSONField(_("proposals"), default=list, blank=True)
+    claims_stored = models.PositiveIntegerField(_("claims stored"), default=0)
+    task_id = models.CharField(_("task"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["queued", "running", "ready", "done", "failed"]), name="importjob_status_valid"),
+            models.CheckConstraint(condition=Q(mode__in=["review", "store"]), name="importjob_mode_valid"),
+            models.CheckConstraint(condition=Q(parts_done__lte=F("parts")), name="importjob_parts_done_le_parts"),
+        ]
+
+    def __str__(self):
+        return f"{self.essay} ({self.status})"
+
+    def get_absolute_url(self):
+        return reverse("import_job", args=[self.pk])
+
+    @property
+    def finished(self):
+        return self.status in (self.State.READY, self.State.DONE, self.State.FAILED)

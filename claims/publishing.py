@@ -18,13 +18,13 @@ from urllib.parse import urljoin
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Prefetch
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from . import workflow
-from .models import RATING_VALUES, Claim, ClaimEvent, Essay, Publication, Status, Verdict, is_http_url
+from .models import RATING_VALUES, Claim, ClaimEvent, Essay, Publication, Source, Status, Verdict, is_http_url
 
 log = logging.getLogger("claims.publishing")
 
@@ -36,17 +36,22 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
+@workflow.retrying
 def publish_essay(essay, user):
     """Publish every approved claim of `essay`; returns the new Publication.
 
     Raises workflow.NotAllowed (not an editor), workflow.InvalidInput (nothing
-    approved) or workflow.Conflict (someone else published at the same moment).
+    approved) or workflow.Conflict (someone else published at the same moment,
+    or a lock failure that a second try did not get past).
     """
+    workflow.check("publish", user)
     now = timezone.now()
     try:
         with transaction.atomic():
             try:
-                essay = Essay.objects.select_for_update().get(pk=essay.pk)
+                # FOR NO KEY UPDATE: it serialises publishers, but not the rows that merely point at the essay
+                # (a notification written while a claim of it is returned); FOR UPDATE waited for those and deadlocked.
+                essay = Essay.objects.select_for_update(no_key=True).get(pk=essay.pk)
             except Essay.DoesNotExist:
                 raise workflow.InvalidInput(_("This essay no longer exists.")) from None
             newly_published = workflow.publish_claims(essay, user, now)
@@ -88,9 +93,19 @@ def publish_essay(essay, user):
     return publication
 
 
+def _archived_on(source):
+    """The day of the desk's own copy of the source's page (evidence app), or None if there is none."""
+    capture = getattr(source, "capture", None)
+    if capture is None or not capture.warc_name or capture.status != "captured":
+        return None
+    return capture.captured_at.date().isoformat()
+
+
 def build_snapshot(essay):
     """Everything the public page shows: the essay and all its published claims as they are now."""
-    claims = list(Claim.objects.filter(essay=essay, status=Status.PUBLISHED).order_by("start", "id").prefetch_related("sources"))
+    # The sources with their capture (evidence app) in the one query that reads them: the public page links the desk's copy.
+    with_capture = Prefetch("sources", queryset=Source.objects.select_related("capture").order_by("id"))
+    claims = list(Claim.objects.filter(essay=essay, status=Status.PUBLISHED).order_by("start", "id").prefetch_related(with_capture))
     times = {
         row["claim_id"]: row
         for row in ClaimEvent.objects.filter(claim__essay=essay, action="publish")
@@ -113,6 +128,8 @@ def build_snapshot(essay):
                 "verdict_summary": claim.verdict_summary,
                 "sources": [
                     {
+                        "id": source.pk,
+                        "archived_on": _archived_on(source),
                         "url": source.url,
                         "title": source.title,
                         "publisher": source.publisher,
@@ -144,18 +161,21 @@ def build_snapshot(essay):
 
 
 def _corrections(essay, newly_published, number, now):
-    """A claim published before, reopened and published again: what it said, what it says now, and why."""
+    """A claim published before, reopened and published again: what it said, what it says now, and the public note."""
     ids = [claim.pk for claim in newly_published]
     earlier = set(ClaimEvent.objects.filter(claim_id__in=ids, action="publish", at__lt=now).values_list("claim_id", flat=True).distinct())
     if not earlier:
         return []
-    reasons = {}
-    for claim_id, comment, at in (
+    notes = {}
+    # The reopening's comment is the editors' internal reason and stays in the history; readers get only
+    # the public correction note given with it (workflow.PUBLIC_NOTE), or the page's neutral line.
+    for claim_id, changes, at in (
         ClaimEvent.objects.filter(claim_id__in=earlier, action="reopen", from_status=Status.PUBLISHED)
         .order_by("at", "id")
-        .values_list("claim_id", "comment", "at")
+        .values_list("claim_id", "changes", "at")
     ):
-        reasons[claim_id] = (comment, at)  # the latest reopening wins
+        note = (changes or {}).get(workflow.PUBLIC_NOTE) if isinstance(changes, dict) else None
+        notes[claim_id] = (note[1] if isinstance(note, list) and len(note) == 2 and isinstance(note[1], str) else "", at)  # the latest wins
     before = {}
     # Newest first: what readers saw last. Older snapshots are read only while some claim is still missing.
     for publication in Publication.objects.filter(essay=essay).order_by("-number").only("number", "snapshot").iterator(chunk_size=4):
@@ -169,7 +189,7 @@ def _corrections(essay, newly_published, number, now):
         if claim.pk not in earlier:
             continue
         old_number, old = before.get(claim.pk, (None, {}))
-        reason, reopened_at = reasons.get(claim.pk, ("", None))
+        public_note, reopened_at = notes.get(claim.pk, ("", None))
         corrections.append(
             {
                 "claim_id": claim.pk,
@@ -177,7 +197,7 @@ def _corrections(essay, newly_published, number, now):
                 "publication": number,
                 "corrected_at": _iso(now),
                 "reopened_at": _iso(reopened_at),
-                "reason": reason,
+                "public_note": public_note,
                 "before": {"publication": old_number, "verdict": old.get("verdict", ""), "verdict_summary": old.get("verdict_summary", "")},
                 "after": {"verdict": claim.verdict, "verdict_summary": claim.verdict_summary},
             }

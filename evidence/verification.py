@@ -51,7 +51,7 @@ def fold(text):
 
 
 @dataclass(frozen=True)
-class Verdict:
+class ExcerptCheck:
     found: bool
     closest: str = ""  # the page's passage nearest to the excerpt when not found
     similarity: float = 0.0
@@ -86,11 +86,11 @@ def verify(excerpt, *texts):
     """Whether `excerpt` occurs in any of `texts` once folded; if not, the closest passage of the first."""
     folded_excerpt, _positions = fold(excerpt)
     if not folded_excerpt:
-        return Verdict(found=True, similarity=1.0)
+        return ExcerptCheck(found=True, similarity=1.0)
     for text in texts:
         if text and folded_excerpt in fold(text)[0]:
-            return Verdict(found=True, similarity=1.0)
+            return ExcerptCheck(found=True, similarity=1.0)
     page = next((text for text in texts if text), "")
     folded_page, positions = fold(page)
     closest, similarity = _closest(folded_page, positions, page, folded_excerpt)
-    return Verdict(found=False, closest=closest, similarity=similarity)
+    return ExcerptCheck(found=False, closest=closest, similarity=similarity)

@@ -86,6 +86,10 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "development-only-key-never-used-with-debug-off"
 
+# The key essay backups are signed with (HMAC-SHA256, claims/backup.py). Empty: a key derived from SECRET_KEY with a
+# fixed salt. Desks that move backups between them set the same BACKUP_KEY on both.
+BACKUP_KEY = os.environ.get("BACKUP_KEY", "")
+
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 # Django's page, plus the reason in the log of refused requests.
@@ -111,6 +115,8 @@ INSTALLED_APPS = [
     "claims",
     "evidence",
     "notifications",
+    "activity",
+    "search",
 ]
 
 MIDDLEWARE = [
@@ -121,6 +127,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The person's time zone (kept in the session at sign-in) or DESK_TIME_ZONE; public pages always the desk's.
+    "activity.timezones.TimeZoneMiddleware",
     "claims.requestlog.RefusedRequestLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -181,7 +189,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+# Editors land on the dashboard, reviewers on My queue (activity/views.py landing).
+LOGIN_REDIRECT_URL = "landing"
 LOGOUT_REDIRECT_URL = "home"
 
 # Sessions live in the database so that any number of gunicorn workers share them.
@@ -194,7 +203,7 @@ CACHES = {
 }
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese")), ("zh-hant", _("Traditional Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "claims" / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
@@ -216,6 +225,12 @@ DESK_NAME = os.environ.get("DESK_NAME", "Fact-check desk")
 DESK_URL = os.environ.get("DESK_URL", "http://127.0.0.1:8000/")
 # The desk's time zone: the public page and anyone who has not chosen their own (notifications/).
 DESK_TIME_ZONE = os.environ.get("DESK_TIME_ZONE", "UTC").strip() or "UTC"
+try:
+    import zoneinfo
+
+    zoneinfo.ZoneInfo(DESK_TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(f"DESK_TIME_ZONE must name an IANA time zone such as Asia/Taipei; got {DESK_TIME_ZONE!r}.") from None
 
 # Mail (notifications/email_config.py): EMAIL_URL, or the EMAIL_HOST/... variables, or the console in development.
 from notifications.email_config import CONSOLE, SMTP, BadEmailSetting, from_url  # noqa: E402
@@ -243,16 +258,39 @@ else:
 ESSAY_MAX_BYTES = envint("ESSAY_MAX_BYTES", 2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = ESSAY_MAX_BYTES + 512 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = ESSAY_MAX_BYTES + 512 * 1024
+# Essays longer than this (characters) are stored at once and their claims proposed by a
+# background worker (claims/import_jobs.py), each step counted on the import page's progress
+# bar; a job that takes longer than IMPORT_TIME_LIMIT seconds fails and can be retried.
+IMPORT_BACKGROUND_CHARS = envint("IMPORT_BACKGROUND_CHARS", 20_000)
+IMPORT_TIME_LIMIT = envint("IMPORT_TIME_LIMIT", 600)
 
 # Fetching pages (claims/fetching.py): hosts allowed even though they resolve
 # to a loopback or private address (comma-separated; the tests list their local server).
 FETCH_ALLOWED_HOSTS = envlist("FETCH_ALLOWED_HOSTS", [])
+
+# Import from files and web addresses (claims/intake.py): the largest .docx, .html file or fetched
+# page read (its text must still fit ESSAY_MAX_BYTES), and the deadline of a fetch in seconds.
+IMPORT_MAX_FILE_BYTES = envint("IMPORT_MAX_FILE_BYTES", 5 * 1024 * 1024)
+IMPORT_FETCH_TIMEOUT = envint("IMPORT_FETCH_TIMEOUT", 15)
 
 # Source capture (evidence/): every attached source is fetched in the background,
 # kept as a gzipped WARC file under ARCHIVE_ROOT (Django storage) and its excerpt verified.
 SOURCE_CAPTURE = envbool("SOURCE_CAPTURE", True)
 SOURCE_CAPTURE_MAX_BYTES = envint("SOURCE_CAPTURE_MAX_BYTES", 10 * 1024 * 1024)
 SOURCE_RECHECK_DAYS = envint("SOURCE_RECHECK_DAYS", 30)
+
+# "Checked before" outside the desk (search/factcheck_api.py): Google's Fact Check Claim Search API,
+# off unless a key is given; its answers are shown apart, labelled as from outside the desk.
+GOOGLE_FACTCHECK_API_KEY = os.environ.get("GOOGLE_FACTCHECK_API_KEY", "").strip()
+GOOGLE_FACTCHECK_URL = os.environ.get("GOOGLE_FACTCHECK_URL", "https://factchecktools.googleapis.com/v1alpha1/claims:search")
+GOOGLE_FACTCHECK_TIMEOUT = envint("GOOGLE_FACTCHECK_TIMEOUT", 3)
+SOURCE_CAPTURE_TIMEOUT = envint("SOURCE_CAPTURE_TIMEOUT", 10)  # seconds for the whole fetch of one page
+# Optional: also ask the Internet Archive's Save Page Now for a copy; its address fills an empty archive_url.
+WAYBACK_SAVE = envbool("WAYBACK_SAVE", False)
+WAYBACK_SAVE_ENDPOINT = os.environ.get("WAYBACK_SAVE_ENDPOINT", "https://web.archive.org/save/")
+ARCHIVE_TOKEN_SECONDS = envint("ARCHIVE_TOKEN_SECONDS", 3600)  # a signed link to an archived page itself
+# A recheck marks a page changed below this similarity to the captured text (0 to 1).
+SOURCE_RECHECK_SIMILARITY = float(os.environ.get("SOURCE_RECHECK_SIMILARITY") or 0.8)
 ARCHIVE_ROOT = Path(os.environ.get("ARCHIVE_ROOT") or BASE_DIR / "archive")
 
 # Background work (Django's Tasks framework): the database backend keeps the queue in the
@@ -345,6 +383,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per choice set that several fields share.
     "ENUM_NAME_OVERRIDES": {"ClaimStatusEnum": "claims.models.Status", "WorkflowActionEnum": "claims.workflow.CLAIM_ACTIONS"},
+    # Every operation may answer 503 when the database is unavailable or busy: documented once, for all of them.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "claims.api.views.document_unavailable"],
 }
 
 LOGGING = {

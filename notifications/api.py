@@ -54,7 +54,6 @@ class NotificationListView(DeskAPIView):
 
 
 class NotificationReadView(DeskAPIView):
-
     @extend_schema(
         summary=gettext_lazy("Mark notifications as read"),
         tags=["notifications"],

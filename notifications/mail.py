@@ -60,10 +60,7 @@ def build_message(notifications, connection=None):
     """One mail for one person: a single notification, or the digest of several."""
     user = notifications[0].recipient
     with translation.override(language_for(user)), timezone.override(zone_for(user)):
-        entries = [
-            {"notification": n, "headline": headline(n), "url": absolute(n.get_absolute_url())}
-            for n in notifications
-        ]
+        entries = [{"notification": n, "headline": headline(n), "url": absolute(n.get_absolute_url())} for n in notifications]
         kinds = sorted({n.kind for n in notifications})
         context = {
             "user": user,
@@ -75,9 +72,9 @@ def build_message(notifications, connection=None):
             ],
             "settings_url": absolute(reverse("notification_settings")),
         }
-        subject = entries[0]["headline"] if len(entries) == 1 else translation.gettext("%(count)s things at the desk") % {
-            "count": len(entries)
-        }
+        subject = (
+            entries[0]["headline"] if len(entries) == 1 else translation.gettext("%(count)s things at the desk") % {"count": len(entries)}
+        )
         text = render_to_string("notifications/email/notification.txt", context)
         html = render_to_string("notifications/email/notification.html", context)
         message = EmailMultiAlternatives(

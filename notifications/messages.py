@@ -28,8 +28,15 @@ def headline(notification):
         tomorrow = len(n.items or []) - overdue
         return _("Your claims: %(overdue)s overdue, %(tomorrow)s due tomorrow.") % {"overdue": overdue, "tomorrow": tomorrow}
     if n.kind == Kind.IMPORTED:
-        count = len(n.items or [])
+        count = n.count if n.count is not None else len(n.items or [])
         return ngettext(
             "The essay you imported received %(count)s proposed claim.", "The essay you imported received %(count)s proposed claims.", count
         ) % {"count": count}
+    if n.kind == Kind.SOURCE_ROT:
+        count = len(n.items or [])
+        return ngettext(
+            "Claim %(claim)s: %(count)s source changed or is gone since publication.",
+            "Claim %(claim)s: %(count)s sources changed or are gone since publication.",
+            count,
+        ) % {"claim": claim, "count": count}
     return str(Kind(n.kind).label)

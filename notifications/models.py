@@ -18,6 +18,7 @@ class Kind(models.TextChoices):
     MENTION = "mention", _("A note that mentions you")
     DUE = "due", _("Claims due tomorrow or overdue")
     IMPORTED = "imported", _("An essay you imported received its proposals")
+    SOURCE_ROT = "source_rot", _("A published claim's source changed or is gone")
 
 
 class Delivery(models.TextChoices):
@@ -93,6 +94,8 @@ class Notification(models.Model):
     items = models.JSONField(default=list, blank=True)
     # The reminder's day in the desk's time zone: one reminder a person a day.
     day = models.DateField(null=True, blank=True)
+    # How many things it is about when `items` lists only the first few (the imported essay's proposals).
+    count = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(_("created"))
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     mail_state = models.CharField(_("mail"), max_length=8, choices=MailState.choices, default=MailState.NONE)

@@ -7,22 +7,14 @@ commit) and sent by a background task, never inside the request.
 
 import re
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+
+from claims.roles import desk_members
 
 from .models import DEFAULT_DELIVERY, Delivery, Kind, MailState, Notification, Preference
 
 # @username as Django allows it (letters, digits and @.+-_), not inside a word or an e-mail address.
 MENTION = re.compile(r"(?<![\w@.+-])@([\w.+-]+[\w+-]|[\w])", re.UNICODE)
-
-
-def desk_members():
-    """Active reviewers and editors (by permission, as claims/roles.py decides)."""
-    perm = Q(groups__permissions__codename="research_claim", groups__permissions__content_type__app_label="claims") | Q(
-        user_permissions__codename="research_claim", user_permissions__content_type__app_label="claims"
-    )
-    return get_user_model().objects.filter(Q(is_active=True) & (perm | Q(is_superuser=True))).distinct()
 
 
 def mentioned_names(text):
@@ -49,7 +41,7 @@ def _mail_state(user, delivery):
     return MailState.DIGEST if delivery == Delivery.DIGEST else MailState.PENDING
 
 
-def notify(recipients, kind, now, actor=None, claim=None, essay=None, comment="", items=None, day=None):
+def notify(recipients, kind, now, actor=None, claim=None, essay=None, comment="", items=None, day=None, count=None):
     """One notification per recipient (never the actor); returns the rows written."""
     people = {u.pk: u for u in recipients if u is not None and u.is_active and (actor is None or u.pk != actor.pk)}
     if not people:
@@ -66,6 +58,7 @@ def notify(recipients, kind, now, actor=None, claim=None, essay=None, comment=""
                 comment=comment,
                 items=items or [],
                 day=day,
+                count=count,
                 created_at=now,
                 mail_state=_mail_state(user, chosen[user.pk]),
             )
@@ -85,4 +78,28 @@ def queue_mails(ids):
     transaction.on_commit(lambda: send_mails.enqueue(list(ids)))
 
 
-__all__ = ["Kind", "notify", "mentioned_members", "desk_members"]
+__all__ = ["Kind", "notify", "mentioned_members", "desk_members", "essay_proposals_ready"]
+
+
+# The proposals an import notification lists (the highest scores); the headline gives the total.
+IMPORTED_LISTED = 10
+
+
+def essay_proposals_ready(essay, user, now=None):
+    """Tell `user` (who imported `essay`) that its proposed claims are ready: for the background import.
+
+    Call it once the proposals are stored (inside the import's transaction is
+    best: the row then exists exactly when the claims do). It writes one
+    IMPORTED notification, in the app and by mail if the person chose so, and
+    returns the rows written ([] for no user or an inactive one).
+    """
+    from django.utils import timezone
+
+    from claims.models import Claim
+
+    if user is None:
+        return []
+    claims = Claim.objects.filter(essay=essay)
+    top = list(claims.order_by("-score", "start", "id").values("id", "quote")[:IMPORTED_LISTED])
+    items = [{"claim": row["id"], "quote": row["quote"][:200]} for row in top]
+    return notify([user], Kind.IMPORTED, now or timezone.now(), essay=essay, items=items, count=claims.count())

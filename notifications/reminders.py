@@ -26,7 +26,10 @@ def send_reminders(now=None):
     tomorrow = today + dt.timedelta(days=1)
     by_person = {}
     for claim in (
-        Claim.objects.open().filter(assignee__isnull=False, assignee__is_active=True, due__lte=tomorrow).select_related("assignee").order_by("due", "id")
+        Claim.objects.open()
+        .filter(assignee__isnull=False, assignee__is_active=True, due__lte=tomorrow)
+        .select_related("assignee")
+        .order_by("due", "id")
     ):
         by_person.setdefault(claim.assignee, []).append(claim)
     reminders = 0

@@ -74,6 +74,9 @@ def notification_settings(request):
                 Preference.objects.update_or_create(user=user, kind=kind, defaults={"delivery": value})
             profile.time_zone, profile.language = zone, language
             profile.save()
+            from activity.timezones import remember
+
+            remember(request, user)
             messages.success(request, _("Your choices are saved."))
             return redirect("notification_settings")
         chosen.update(deliveries)
@@ -109,3 +112,29 @@ def unsubscribe(request, token):
         Preference.objects.update_or_create(user=user, kind=kind, defaults={"delivery": Delivery.APP})
         return render(request, "notifications/unsubscribe.html", {"done": True, "kind": Kind(kind).label})
     return render(request, "notifications/unsubscribe.html", {"kind": Kind(kind).label})
+
+
+MEMBERS_LIMIT = 8
+
+
+@login_required
+def mention_members(request):
+    """GET ?q=ro → the desk members whose username (or name) starts with it, for @-completion."""
+    from django.http import JsonResponse
+
+    from claims import workflow
+
+    from .notify import desk_members
+
+    if workflow.refused("view", request.user) is not None:
+        return JsonResponse({"detail": _("Only members of the desk may mention people.")}, status=403)
+    if request.method != "GET":
+        return JsonResponse({"detail": _("Use GET.")}, status=405)
+    query = request.GET.get("q", "")
+    if len(query) > 150 or any(ch.isspace() for ch in query):
+        return JsonResponse({"detail": _("A username has no spaces and at most 150 characters.")}, status=400)
+    from django.db.models import Q
+
+    people = desk_members().filter(Q(username__istartswith=query) | Q(first_name__istartswith=query) | Q(last_name__istartswith=query))
+    rows = people.order_by("username").values("username", "first_name", "last_name")[:MEMBERS_LIMIT]
+    return JsonResponse({"results": [{"username": r["username"], "name": f"{r['first_name']} {r['last_name']}".strip()} for r in rows]})

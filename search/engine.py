@@ -15,6 +15,8 @@ from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from claims.models import Status, Verdict, choice_label
+
 from .models import CLAIM_KINDS, SearchDocument
 from .text import highlight_spans, required_terms
 
@@ -63,13 +65,13 @@ def _match_sql(terms, phrases, filters, any_term=False):
     if connection.vendor == "postgresql":
         query = (" | " if any_term else " & ").join(f"'{t}'" for t in terms)
         sql = (
-            "SELECT d.id, ts_rank(d.vector, q.query) AS rank FROM search_searchdocument d, "
+            "SELECT d.id, ts_rank(d.vector, q.query) AS rank, d.claim_id FROM search_searchdocument d, "
             "to_tsquery('simple', %s) AS q(query) WHERE d.vector @@ q.query" + where
         )
         return sql, [query, *params], "rank DESC"
     query = (" OR " if any_term else " AND ").join(f'"{t}"' for t in terms)
     sql = (
-        "SELECT d.id, search_fts.rank AS rank FROM search_fts JOIN search_searchdocument d ON d.id = search_fts.rowid "
+        "SELECT d.id, search_fts.rank AS rank, d.claim_id FROM search_fts JOIN search_searchdocument d ON d.id = search_fts.rowid "
         "WHERE search_fts MATCH %s" + where
     )
     return sql, [query, *params], "rank"
@@ -83,6 +85,14 @@ class Hit:
 
     def __getattr__(self, name):
         return getattr(self.document, name)
+
+    @property
+    def status_label(self):
+        return choice_label(Status, self.document.status)
+
+    @property
+    def verdict_label(self):
+        return choice_label(Verdict, self.document.verdict)
 
 
 @dataclass
@@ -136,7 +146,7 @@ def search(q, filters=None, limit=20, offset=0):
     result.has_more = len(rows) > limit
     rows = rows[:limit]
     documents = SearchDocument.objects.defer("folded", "terms").in_bulk([row[0] for row in rows])
-    result.hits = [Hit(documents[id_], rank, snippet(documents[id_].body, q)) for id_, rank in rows if id_ in documents]
+    result.hits = [Hit(documents[id_], rank, snippet(documents[id_].body, q)) for id_, rank, _claim in rows if id_ in documents]
     return result
 
 
@@ -146,11 +156,11 @@ def filter_claims(queryset, q):
     if not terms:
         return queryset if not (q or "").strip() else queryset.none()
     sql, params, _order = _match_sql(terms, phrases, Filters(kinds=CLAIM_KINDS))
-    return queryset.filter(pk__in=RawSQL(f"SELECT m.claim_id FROM ({sql}) AS r JOIN search_searchdocument m ON m.id = r.id", params))
+    return queryset.filter(pk__in=RawSQL(f"SELECT r.claim_id FROM ({sql}) AS r", params))
 
 
 def candidates(terms, filters, limit=50):
-    """Documents sharing any of these terms, best first: the matcher's shortlist."""
+    """(document id, rank, claim id) of the documents sharing any of these terms, best first: the matcher's shortlist."""
     terms = terms[:MAX_TERMS]
     if not terms:
         return []

@@ -6,23 +6,36 @@ never waits for indexing and a rolled-back change never reaches the index.
 `rebuild` writes everything again, in batches (`manage.py search_index`).
 """
 
+import logging
 import threading
 
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
 from django.db.models import Max
 from django.urls import reverse
 
 from claims.models import Claim, Essay, Note, Publication, Source
 
-from .models import CLAIM_KINDS, Kind, SearchDocument
+from . import matching
+from .features import dates
+from .models import CLAIM_KINDS, Kind, Match, SearchDocument
 from .text import fold, index_terms
 
+log = logging.getLogger("search.index")
+
 BATCH = 500
+MATCH_IN_REQUEST = 20
 _pending = threading.local()
 
 
 def _document(kind, object_id, text, **fields):
-    return SearchDocument(kind=kind, object_id=object_id, body=text, folded=fold(text), terms=" ".join(index_terms(text)), **fields)
+    return SearchDocument(
+        kind=kind,
+        object_id=object_id,
+        body=text,
+        folded=fold(text),
+        terms=" ".join([*index_terms(text), *dict.fromkeys(dates(text))]),
+        **fields,
+    )
 
 
 def _join(*parts):
@@ -179,7 +192,8 @@ def schedule(what, object_id, using="default"):
     """Index `what` (a key of WRITERS) for this object once the current transaction commits."""
     pending = _queue(using)
     pending.setdefault(what, set()).add(object_id)
-    transaction.on_commit(lambda: flush(using), using=using)
+    # robust: a failure to index is logged, never turned into an error for a change that has already committed.
+    transaction.on_commit(lambda: flush(using), using=using, robust=True)
 
 
 def _queue(using):
@@ -197,17 +211,43 @@ def flush(using="default"):
     pending = _queue(using)
     if not pending:
         return
-    work = dict(pending)
+    work = {what: set(ids) for what, ids in pending.items()}
     pending.clear()
-    with transaction.atomic(using=using):
-        # Whole essays first, so their claims are not written twice.
-        claims = work.pop("claim", set())
-        if "essay_claims" in work:
-            index_essay_claims(work.pop("essay_claims"))
+    claims = work.pop("claim", set())
+    try:
+        with transaction.atomic(using=using):
+            # A whole essay's claims join the single claims, so that none is written twice.
+            if "essay_claims" in work:
+                claims |= set(Claim.objects.filter(essay_id__in=work["essay_claims"]).values_list("pk", flat=True))
+            for what, ids in work.items():
+                if what != "essay_claims":
+                    WRITERS[what](ids)
+            if claims:
+                index_claims(claims)
+    except OperationalError as error:
+        # The database is busy (SQLite: another writer held the lock past the timeout). The change itself has
+        # committed; keep the documents queued, so that the next commit of this process writes them.
         for what, ids in work.items():
-            WRITERS[what](ids)
+            pending.setdefault(what, set()).update(ids)
         if claims:
-            index_claims(claims)
+            pending.setdefault("claim", set()).update(claims)
+        log.warning("search.index.deferred", extra={"event": "search.index.deferred", "error": str(error)})
+        return
+    # Once every document is current, so that claims written together find each other. A few claims (an edit,
+    # a note) are matched at once; many (an import, a publication) by the task worker, so no request waits for them.
+    if len(claims) <= MATCH_IN_REQUEST:
+        try:
+            matching.update_matches(claims)
+            return
+        except OperationalError as error:
+            # Busy now: the task worker matches them instead.
+            log.warning("search.matches.deferred", extra={"event": "search.matches.deferred", "error": str(error)})
+    from .tasks import update_matches
+
+    try:
+        update_matches.enqueue(sorted(claims))
+    except OperationalError as error:
+        log.warning("search.matches.not_queued", extra={"event": "search.matches.not_queued", "error": str(error)})
 
 
 def rebuild(progress=None):
@@ -228,3 +268,13 @@ def rebuild(progress=None):
             index_essays(essay_ids[start : start + 50])
             index_publications(essay_ids[start : start + 50])
     return SearchDocument.objects.count()
+
+
+def rebuild_matches(progress=None):
+    """Compute every claim's "checked before" matches again; returns how many pairs were stored."""
+    ids = list(Claim.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), BATCH):
+        matching.update_matches(ids[start : start + BATCH])
+        if progress:
+            progress(min(start + BATCH, len(ids)), len(ids))
+    return Match.objects.count()

@@ -56,3 +56,33 @@ class SearchDocument(models.Model):
 
     def __str__(self):
         return f"{self.kind} #{self.object_id}"
+
+    @property
+    def verdict_label(self):
+        from claims.models import Verdict, choice_label
+
+        return choice_label(Verdict, self.verdict)
+
+
+class Match(models.Model):
+    """A claim of another essay that states the same thing, found by search/matching.py and kept current after every write.
+
+    Stored both ways (a new claim's matches are also the older claim's), so the
+    dashboard's "already checked elsewhere" is one indexed join whatever the size of the desk.
+    """
+
+    claim_id = models.BigIntegerField()
+    other_id = models.BigIntegerField()
+    score = models.FloatField()
+
+    class Meta:
+        verbose_name = _("match")
+        verbose_name_plural = _("matches")
+        constraints = [
+            models.UniqueConstraint(fields=["claim_id", "other_id"], name="search_match_unique"),
+            models.CheckConstraint(condition=~models.Q(claim_id=models.F("other_id")), name="search_match_not_itself"),
+        ]
+        indexes = [models.Index(fields=["other_id"], name="search_match_other")]
+
+    def __str__(self):
+        return f"#{self.claim_id} ~ #{self.other_id} ({self.score:.2f})"

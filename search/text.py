@@ -71,6 +71,7 @@ def fold(text):
     return _fold_cached(text)
 
 
+@lru_cache(maxsize=65536)
 def _stem(word):
     if LATIN.match(word):
         return _stemmer.stemWord(word.replace("’", "'").split("'")[0] or word)
@@ -95,9 +96,20 @@ def number_term(match):
     return ("p" if percent else "n") + text.replace(".", "d")
 
 
+# Figures written in two parts or in words around the digits, rewritten before NUMBER reads them:
+# 1亿6,700万 is 16700万; 百分之6.3 is 6.3%.
+COMPOUND = re.compile(r"(\d+)亿(\d{1,4}(?:,\d{3})?|\d{1,3}(?:,\d{3})+)万")
+PERCENT_WORDS = re.compile(r"百分之\s*(\d+(?:\.\d+)?)")
+
+
+def figures_rewritten(folded):
+    folded = COMPOUND.sub(lambda m: f"{int(m.group(1)) * 10000 + int(m.group(2).replace(',', ''))}万", folded)
+    return PERCENT_WORDS.sub(r"\1%", folded)
+
+
 def numbers(text):
     """The canonical figures and years of a text, in order."""
-    return [t for t in (number_term(m) for m in NUMBER.finditer(fold(text))) if t]
+    return [t for t in (number_term(m) for m in NUMBER.finditer(figures_rewritten(fold(text)))) if t]
 
 
 def _words(folded, cut):
@@ -107,6 +119,19 @@ def _words(folded, cut):
 
 
 def index_terms(text):
+    """Every term a document is found by: its words (search mode) and its canonical figures."""
+    # Desks repeat themselves (publishers, titles, stock phrases): short texts are worth remembering.
+    if len(text) <= 300:
+        return list(_index_terms_cached(text))
+    return _index_terms(text)
+
+
+@lru_cache(maxsize=50000)
+def _index_terms_cached(text):
+    return tuple(_index_terms(text))
+
+
+def _index_terms(text):
     """Every term a document is found by: its words (search mode) and its canonical figures."""
     folded = fold(text)
     terms = list(_words(folded, jieba.cut_for_search))
@@ -118,7 +143,7 @@ def index_terms(text):
 
 def query_terms(word):
     """The terms one query word must all match: figures canonical, the rest cut in precise mode."""
-    folded = fold(word)
+    folded = figures_rewritten(fold(word))
     terms = []
     last = 0
     for match in NUMBER.finditer(folded):
@@ -145,7 +170,7 @@ def parse_query(q):
             if phrase:
                 phrases.append(phrase)
         else:
-            words.append(match.group(4).strip("\"“”「」"))
+            words.append(match.group(4).strip('"“”「」'))
     return [w for w in words if w], phrases
 
 
@@ -153,7 +178,8 @@ def required_terms(q):
     """Every term a hit must contain, and the folded phrases it must contain verbatim."""
     words, phrases = parse_query(q)
     terms = []
-    for part in [*words, *phrases]:
+    # The words together, so that a figure keeps its scale ("1.06 trillion"); every term is required anyway.
+    for part in [" ".join(words), *phrases]:
         for term in query_terms(part):
             if term not in terms:
                 terms.append(term)

@@ -183,7 +183,9 @@ def check_language(page, language):
 # Words of the engine's English reasons; under Chinese none may show.
 ENGLISH_REASON = re.compile(
     r"^(contains|names|attributed|source given|plain statement|lowered|reports|mentions|time reference|comparison|quantity|states|"
-    r"asserted|completed|quoted|quotes|approximate|no checkable|the question|uncertain)\b"
+    r"asserted|completed|quoted|quotes|approximate|no checkable|the question|uncertain|figure|date|place|reporting verb|said by|"
+    r"quotation|only says|opinion|describes|conditional|hedged|modal verb|forecast|plan or appeal|open question|says what|"
+    r"inference|evaluative|repeats|introduces|attributes|a question|too short|a heading|no figure)\b"
 )
 
 

@@ -10,6 +10,7 @@ from django.test import Client
 
 from claims.models import Claim, Essay, Source
 from claims.roles import EDITORS, REVIEWERS
+from search import index as search_index
 
 # The real background worker for tests that need one: the `task_worker` fixture.
 pytest_plugins = ["tests.tasks_helpers"]
@@ -23,6 +24,7 @@ def _english_between_tests():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -113,6 +115,8 @@ def make_claim(essay):
         start = essay.text.index(fragment)
         claim = Claim(essay=essay, start=start, end=start + len(fragment), quote=fragment, **fields)
         claim.save()
+        # The search index is written after commit (search/signals.py), which a test transaction never reaches.
+        search_index.flush()
         return claim
 
     return make

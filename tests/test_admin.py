@@ -125,7 +125,9 @@ def test_claims_and_sources_are_not_added_or_changed_in_the_admin(admin_user, cl
     client = client_for(admin_user)
     assert client.get(reverse("admin:claims_claim_add")).status_code == 403
     source = Source.objects.create(claim=claim, url="https://example.org/a")
-    response = client.post(reverse("admin:claims_source_change", args=[source.pk]), {"url": "https://example.org/forged", "claim": claim.pk})
+    response = client.post(
+        reverse("admin:claims_source_change", args=[source.pk]), {"url": "https://example.org/forged", "claim": claim.pk}
+    )
     assert response.status_code == 403
     source.refresh_from_db()
     assert source.url == "https://example.org/a"

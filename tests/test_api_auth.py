@@ -1,4 +1,4 @@
-"""POST /api/v1/auth/token/: a token for a username and password, throttled per username and per address."""
+"""POST /api/v1/auth/token/: a token for a username and password, throttled per (username, address) and per address."""
 
 import pytest
 from django.test import Client
@@ -73,19 +73,45 @@ def test_it_refuses_get(editor):
     assert response.json()["detail"]
 
 
-def test_it_throttles_attempts_per_username_across_addresses(editor):
+def test_five_wrong_passwords_from_one_address_do_not_lock_out_the_person_elsewhere(editor):
     client = Client()
-    statuses = [ask(client, "edith", "wrong password", address=f"10.0.0.{i}").status_code for i in range(1, 6)]
-    assert statuses == [400] * 5
-
-    # The sixth attempt within the minute is refused, even with the right password and from a new address.
-    response = ask(client, "edith", PASSWORD, address="10.0.0.99")
-    assert response.status_code == 429
-    assert int(response["Retry-After"]) > 0
-    assert "Too many" in response.json()["detail"]
+    statuses = [ask(client, "edith", "wrong password", address="10.0.0.66").status_code for _ in range(5)]
+    # The fifth failure pauses this username from this address (django-axes, like the sign-in page).
+    assert statuses == [400] * 4 + [429]
+    assert ask(client, "edith", PASSWORD, address="10.0.0.66").status_code == 429
     assert not Token.objects.exists()
-    # Another username from a fresh address is not affected.
-    assert ask(client, "eric", "wrong password", address="10.0.0.100").status_code == 400
+
+    # The real person, at another address, still gets a token at once.
+    response = ask(client, "edith", PASSWORD, address="10.0.0.99")
+    assert response.status_code == 200
+    assert response.json()["token"] == Token.objects.get(user=editor).key
+
+
+def test_the_token_throttle_counts_a_username_per_address(editor, settings):
+    """The throttle alone (the sign-in lock-out set out of reach): five attempts a minute per username and address."""
+    settings.AXES_FAILURE_LIMIT = 100
+    client = Client()
+    assert [ask(client, "edith", "wrong password", address="10.0.0.66").status_code for _ in range(5)] == [400] * 5
+
+    # The guesser's address is refused for this username, even with the right password and in another case...
+    for username, password in (("edith", PASSWORD), ("EDITH", "another guess")):
+        response = ask(client, username, password, address="10.0.0.66")
+        assert response.status_code == 429
+        assert int(response["Retry-After"]) > 0
+        assert "Too many" in response.json()["detail"]
+    assert not Token.objects.exists()
+
+    # ...but not the person at another address, and not other usernames from the guesser's address.
+    assert ask(client, "edith", PASSWORD, address="10.0.0.99").status_code == 200
+    assert ask(client, "eric", "wrong password", address="10.0.0.66").status_code == 400
+
+
+def test_wrong_passwords_from_many_addresses_lock_nobody_out(editor):
+    client = Client()
+    # Four guesses from each of six addresses: 24 wrong passwords for one username within the minute.
+    for i in range(1, 7):
+        assert [ask(client, "edith", "wrong password", address=f"10.0.1.{i}").status_code for _ in range(4)] == [400] * 4
+    assert ask(client, "edith", PASSWORD, address="10.0.2.1").status_code == 200
 
 
 def test_it_throttles_attempts_per_address_across_usernames(editor):
@@ -105,7 +131,8 @@ def test_it_lets_attempts_in_again_when_the_window_passes(editor, clock):
         ask(client, "edith", "wrong password")
     assert ask(client, "edith", PASSWORD).status_code == 429
     clock.shift(minutes=61)
-    assert ask(client, "edith", PASSWORD, address="10.0.0.2").status_code == 200
+    # From the same address: the window (and the sign-in pause) has passed.
+    assert ask(client, "edith", PASSWORD).status_code == 200
 
 
 def test_it_answers_a_sign_in_lock_out_as_json(editor, settings, clock):

@@ -542,3 +542,26 @@ def test_it_lists_only_the_claims_own_sources_notes_and_history(researching, mak
     assert [s["url"] for s in sources] == ["https://example.org/mine"]
     assert notes == []
     assert history == []
+
+
+@pytest.mark.parametrize("query", ["checked_elsewhere=null", "checked_elsewhere=maybe", "checked_elsewhere=true&checked_elsewhere=false"])
+def test_a_yes_no_filter_takes_only_true_or_false(editor, claim, query):
+    response = api(editor).get(f"/api/v1/claims/?{query}")
+    assert response.status_code == 400
+    assert "checked_elsewhere" in response.json()["errors"]
+    assert api(editor).get("/api/v1/claims/?checked_elsewhere=false").status_code == 200
+
+
+@pytest.mark.parametrize("value", [0, 1, "yes", "true", None])
+def test_a_confirmation_is_a_json_boolean(editor, claim, value):
+    # The schema says boolean: 0, 1 and strings are refused (DRF alone would read them as booleans).
+    before = (claim.status, claim.version)
+    response = post(
+        api(editor),
+        f"/api/v1/claims/{claim.pk}/transitions/",
+        {"action": "start", "confirm_unverified_excerpts": value, "version": claim.version},
+    )
+    assert response.status_code == 400
+    assert "confirm_unverified_excerpts" in response.json()["errors"]
+    claim.refresh_from_db()
+    assert (claim.status, claim.version) == before

@@ -1,7 +1,8 @@
 """Who may call which endpoint: one table, every endpoint × method × role.
 
-The expected statuses are written out from PRODUCT.md's API and workflow
-tables. Each row runs against a fresh desk: an essay with one claim in each
+The expected statuses are written out from the README's API section
+("Endpoints", "Who may do what", "Status codes and errors") and its workflow
+table. Each row runs against a fresh desk: an essay with one claim in each
 state that the row needs, and a first publication.
 """
 
@@ -33,6 +34,16 @@ def new_claim_body(desk, role):
     return {"essay": desk["essay"].slug, "start": start, "end": start + len("京东AI研究高管")}
 
 
+def split_body(state):
+    """Inside the quote, after its first six code points: both parts keep some text."""
+    return lambda desk, role: {"at": desk[state].start + 6}
+
+
+def merge_body(desk, role):
+    """The claim just before the researching one, with only a comma between them."""
+    return {"other": desk["before"].pk}
+
+
 def edit_body(claim, **fields):
     return lambda desk, role: {"version": desk[claim].version, **fields}
 
@@ -53,7 +64,8 @@ MATRIX = [
     ("read the ClaimReview", "get", "/api/v1/essays/{essay}/claimreview/", None, (200, 200, 200, 200, 200)),
     ("ClaimReview of an unknown essay", "get", "/api/v1/essays/no-such-essay/claimreview/", None, (404, 404, 404, 404, 404)),
     ("list claims", "get", "/api/v1/claims/", None, (401, 403, 200, 200, 200)),
-    ("create a claim", "post", "/api/v1/claims/", new_claim_body, (401, 403, 403, 403, 201)),
+    # A reviewer who spots a missed assertion adds it as an open claim, as on the essay page; an editor always may.
+    ("create a claim", "post", "/api/v1/claims/", new_claim_body, (401, 403, 201, 201, 201)),
     ("read a claim", "get", "/api/v1/claims/{researching}/", None, (401, 403, 200, 200, 200)),
     ("read an unknown claim", "get", "/api/v1/claims/999999/", None, (401, 403, 404, 404, 404)),
     (
@@ -71,6 +83,16 @@ MATRIX = [
     ("return", "post", "/api/v1/claims/{in_review}/transitions/", act("return", "Check the date."), (401, 403, 403, 403, 200)),
     ("dismiss", "post", "/api/v1/claims/{open}/transitions/", act("dismiss", "An opinion."), (401, 403, 403, 403, 200)),
     ("reopen", "post", "/api/v1/claims/{published}/transitions/", act("reopen", "New figures."), (401, 403, 403, 403, 200)),
+    # The right role in the wrong state: refused with 409, nothing changed.
+    ("approve an open claim", "post", "/api/v1/claims/{open}/transitions/", act("approve"), (401, 403, 403, 403, 409)),
+    ("reopen an approved claim", "post", "/api/v1/claims/{approved}/transitions/", act("reopen", "Why."), (401, 403, 403, 403, 409)),
+    (
+        "edit a published verdict",
+        "patch",
+        "/api/v1/claims/{published}/",
+        edit_body("published", verdict_summary="Rewritten after publication."),
+        (401, 403, 403, 409, 409),
+    ),
     ("list transitions", "get", "/api/v1/claims/{open}/transitions/", None, (401, 403, 405, 405, 405)),
     ("list sources", "get", "/api/v1/claims/{researching}/sources/", None, (401, 403, 200, 200, 200)),
     (
@@ -88,7 +110,44 @@ MATRIX = [
         lambda d, r: {"text": "Called the press office."},
         (401, 403, 201, 201, 201),
     ),
+    (
+        "remove a source",
+        "delete",
+        "/api/v1/claims/{researching}/sources/{researching_source}/",
+        None,
+        (401, 403, 403, 200, 200),
+    ),
+    ("remove an unknown source", "delete", "/api/v1/claims/{researching}/sources/999999/", None, (401, 403, 404, 404, 404)),
+    # The assignee may remove sources, but not from a published claim: it must be reopened first.
+    (
+        "remove a source of a published claim",
+        "delete",
+        "/api/v1/claims/{published}/sources/{published_source}/",
+        None,
+        (401, 403, 403, 409, 409),
+    ),
+    ("split", "post", "/api/v1/claims/{researching}/split/", split_body("researching"), (401, 403, 403, 403, 201)),
+    ("split an approved claim", "post", "/api/v1/claims/{approved}/split/", split_body("approved"), (401, 403, 403, 403, 409)),
+    ("merge", "post", "/api/v1/claims/{researching}/merge/", merge_body, (401, 403, 403, 403, 200)),
+    (
+        "merge with an unknown claim",
+        "post",
+        "/api/v1/claims/{researching}/merge/",
+        lambda d, r: {"other": 999999},
+        (401, 403, 403, 403, 400),
+    ),
+    ("list merges", "get", "/api/v1/claims/{researching}/merge/", None, (401, 403, 405, 405, 405)),
     ("read the history", "get", "/api/v1/claims/{researching}/history/", None, (401, 403, 200, 200, 200)),
+    ("recapture a source", "post", "/api/v1/claims/{published}/sources/{published_source}/recapture/", None, (401, 403, 202, 202, 202)),
+    (
+        "recapture another claim's source",
+        "post",
+        "/api/v1/claims/{open}/sources/{published_source}/recapture/",
+        None,
+        (401, 403, 404, 404, 404),
+    ),
+    ("recapture an unknown source", "post", "/api/v1/claims/{published}/sources/999999/recapture/", None, (401, 403, 404, 404, 404)),
+    ("read a recapture", "get", "/api/v1/claims/{published}/sources/{published_source}/recapture/", None, (401, 403, 405, 405, 405)),
     ("history of an unknown claim", "get", "/api/v1/claims/999999/history/", None, (401, 403, 404, 404, 404)),
 ]
 
@@ -107,6 +166,7 @@ def desk(essay, make_claim, editor, editor2, reviewer, reviewer2, outsider):
         "approved": make_claim("在我看来，这是一个好问题", **reviewed),
         "published": make_claim("何晓冬对媒体称", **reviewed),
     }
+    before = make_claim("2019年")
     for state, claim in claims.items():
         if state != "open":
             add_source(claim, assignee)
@@ -114,7 +174,8 @@ def desk(essay, make_claim, editor, editor2, reviewer, reviewer2, outsider):
         claim.refresh_from_db()
     Publication.objects.create(essay=essay, number=1, published_by=editor2, snapshot=build_snapshot(essay))
     people = {"outsider": outsider, "reviewer": reviewer, "assignee": assignee, "editor": editor}
-    return {"essay": essay, "people": people, **claims}
+    sources = {f"{state}_source": claim.sources.get().pk for state, claim in claims.items() if state != "open"}
+    return {"essay": essay, "people": people, "before": before, **claims, **sources}
 
 
 def api_client(user):
@@ -131,7 +192,15 @@ def call(client, method, path, body=None):
 
 
 def counts():
-    return (Claim.objects.count(), Source.objects.count(), Note.objects.count(), ClaimEvent.objects.count(), Publication.objects.count())
+    """Everything a refused call must leave as it was: the rows and what they say, not only how many there are."""
+    claims = list(
+        Claim.objects.order_by("pk").values_list(
+            "pk", "status", "version", "verdict", "verdict_summary", "normalized", "speaker", "claim_type", "quote",
+            "start", "end", "assignee_id", "priority", "due", "submitted_by_id",
+        )
+    )  # fmt: skip
+    sources = list(Source.objects.order_by("pk").values_list("pk", "claim_id", "url", "title", "excerpt", "stance"))
+    return (claims, sources, Note.objects.count(), ClaimEvent.objects.count(), Publication.objects.count())
 
 
 CASES = [pytest.param(row, role, id=f"{row[0]}-{role}") for row in MATRIX for role in ROLES]
@@ -143,7 +212,9 @@ def test_it_follows_the_permission_matrix(row, role, desk):
     expected = expected[ROLES.index(role)]
     user = desk["people"].get(role)
     path = path.format(
-        essay=desk["essay"].slug, **{state: desk[state].pk for state in ("open", "researching", "in_review", "approved", "published")}
+        essay=desk["essay"].slug,
+        **{state: desk[state].pk for state in ("open", "researching", "in_review", "approved", "published")},
+        **{key: value for key, value in desk.items() if key.endswith("_source")},
     )
     before = counts()
 

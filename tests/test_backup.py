@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import models
 
 from claims import backup, workflow
-from claims.models import Claim, ClaimEvent, Essay, Note, Publication, Source
+from claims.models import Claim, ClaimEvent, Essay, EssayEvent, Note, Publication, Source
 from claims.publishing import publish_essay
 
 # --- A desk's worth of history on one essay ---------------------------------------------------------
@@ -34,6 +34,14 @@ def approve(claim, reviewer, editor, clock, verdict, summary, url):
     return workflow.transition(claim, "approve", editor)
 
 
+def correct_essay(essay, user, **details):
+    """What claims/corrections.edit_essay writes: the new details and one history row with each field old → new."""
+    current = Essay.objects.get(pk=essay.pk)
+    diff = {name: [getattr(current, name), value] for name, value in details.items()}
+    Essay.objects.filter(pk=essay.pk).update(**details)
+    EssayEvent.objects.create(essay=essay, actor=user, action="edit", changes=diff)
+
+
 @pytest.fixture
 def history(essay, make_claim, editor, editor2, reviewer, reviewer2, clock):
     """Every kind of row and link: two publications with a correction, a split, a merge, a duplicate, a dismissal."""
@@ -43,7 +51,10 @@ def history(essay, make_claim, editor, editor2, reviewer, reviewer2, clock):
     approve(a, reviewer, editor, clock, "mostly_true", "About 150 is right.", "https://example.org/a")
     clock.shift(hours=1)
     publish_essay(essay, editor)
-    clock.shift(hours=1)
+    clock.shift(minutes=30)
+    # A correction of the essay's details between the two publications: each snapshot shows the title of its moment.
+    correct_essay(essay, editor2, title="OpenAI 与 DeepSeek（更正）", url="https://example.org/essay")
+    clock.shift(minutes=30)
     a.refresh_from_db()
     a = workflow.transition(a, "reopen", editor, comment="A newer count came out.")
     a = workflow.edit(a, editor, {"verdict": "false", "verdict_summary": "It was 300."}, a.version)
@@ -97,6 +108,7 @@ def desk_state(slug, with_ids=False):
     essay = Essay.objects.get(slug=slug)
     claims = list(Claim.objects.filter(essay=essay).order_by("start", "end"))
     spans = {claim.pk: (claim.start, claim.end) for claim in claims}
+    source_keys = {source.pk: (spans[source.claim_id], source.url) for source in Source.objects.filter(claim__essay=essay)}
 
     def rows(queryset):
         result = []
@@ -105,7 +117,7 @@ def desk_state(slug, with_ids=False):
             if with_ids:
                 values["id"] = obj.pk
             else:
-                _ids_to_spans(values, spans)
+                _ids_to_spans(values, spans, source_keys)
             result.append(values)
         return result
 
@@ -121,10 +133,11 @@ def desk_state(slug, with_ids=False):
             for claim in claims
         },
         "publications": rows(Publication.objects.filter(essay=essay)),
+        "essay_events": rows(EssayEvent.objects.filter(essay=essay)),
     }
 
 
-def _ids_to_spans(values, spans):
+def _ids_to_spans(values, spans, source_keys):
     if isinstance(values.get("changes"), dict):
         for key in backup.CLAIM_ID_CHANGES:
             if key in values["changes"]:
@@ -132,17 +145,20 @@ def _ids_to_spans(values, spans):
     if isinstance(values.get("snapshot"), dict):
         for item in values["snapshot"]["claims"]:
             item["id"] = spans[item["id"]]
+            for source in item["sources"]:
+                if "id" in source:
+                    source["id"] = source_keys.get(source["id"], "removed")
         for item in values["corrections"]:
             item["claim_id"] = spans[item["claim_id"]]
 
 
 def table_counts():
-    return {model.__name__: model.objects.count() for model in (Essay, Claim, Source, Note, ClaimEvent, Publication, User)}
+    return {model.__name__: model.objects.count() for model in (Essay, Claim, Source, Note, ClaimEvent, Publication, EssayEvent, User)}
 
 
 def resign(data):
-    data["sha256"] = backup.checksum(data)
-    return data
+    """Sign an edited file with the desk's own key: what only someone who holds the key can do."""
+    return backup.sign(data)
 
 
 def test_the_format_covers_every_field_of_every_model():
@@ -161,6 +177,9 @@ def test_the_history_fixture_has_every_kind_of_row_and_link(history):
     assert Publication.objects.filter(essay=history).count() == 2
     assert Publication.objects.get(essay=history, number=2).corrections
     assert Note.objects.filter(claim__essay=history).count() == 2 and Source.objects.filter(claim__essay=history).exists()
+    assert EssayEvent.objects.filter(essay=history).exists()
+    titles = [p.snapshot["essay"]["title"] for p in Publication.objects.filter(essay=history).order_by("number")]
+    assert titles[0] != titles[1]
 
 
 def test_it_restores_every_field_of_every_row_with_the_same_ids(history):
@@ -186,17 +205,24 @@ def test_it_moves_the_id_sequences_past_the_restored_rows(history, editor, revie
     body = shifted["essay"]
     body["id"] = ahead[Essay]
     lowest = min(c["id"] for c in body["claims"])
+    moved = {c["id"]: c["id"] - lowest + ahead[Claim] for c in body["claims"]}
+    moved_sources = {}
     for claim in body["claims"]:
-        claim["id"] = claim["id"] - lowest + ahead[Claim]
+        claim["id"] = moved[claim["id"]]
         for name in ("duplicate_of", "split_from", "merged_into"):
             if claim[name] is not None:
-                claim[name] = claim[name] - lowest + ahead[Claim]
+                claim[name] = moved[claim[name]]
         for key, model in (("sources", Source), ("notes", Note), ("events", ClaimEvent)):
             for row in claim[key]:
+                if model is Source:
+                    moved_sources[row["id"]] = ahead[model]
                 row["id"] = ahead[model]
                 ahead[model] += 1
+        for row in claim["events"]:
+            row["changes"] = backup._renumber_changes(row["changes"], moved)
     for index, row in enumerate(body["publications"]):
         row["id"] = ahead[Publication] + index
+        row["snapshot"], row["corrections"] = backup._renumber_publication(row["snapshot"], row["corrections"], moved, moved_sources)
     essay = backup.restore(resign(shifted))
     assert essay.kept_ids
     other = Essay.objects.create(title="Another", slug="another", text="Another essay, another 42 claims.", imported_by=editor)
@@ -290,13 +316,13 @@ def test_it_refuses_a_file_with_any_byte_flipped(exported):
             refused(bytes(damaged))
 
 
-def test_it_refuses_an_edited_value_by_its_checksum(exported):
+def test_it_refuses_an_edited_value_by_its_signature(exported):
     data = json.loads(exported)
     data["essay"]["claims"][0]["verdict"] = "true"
-    refused(data, match="checksum does not match")
+    refused(data, match="signature that does not match its content")
     data = json.loads(exported)
     data["exported_at"] = "2020-01-01T00:00:00+00:00"
-    refused(data, match="checksum")
+    refused(data, match="signature that does not match")
 
 
 @pytest.mark.parametrize(
@@ -304,9 +330,11 @@ def test_it_refuses_an_edited_value_by_its_checksum(exported):
     [
         (lambda d: d.update(format="django-dumpdata"), "Not a backup of this desk"),
         (lambda d: d.pop("format"), "Not a backup of this desk"),
-        (lambda d: d.update(version=2), "format version 2"),
+        (lambda d: d.update(version=3), "format version 3"),
         (lambda d: d.update(version="1"), "format version '1'"),
-        (lambda d: d.pop("sha256"), "no checksum"),
+        (lambda d: d.pop("signature"), "the backup is not signed"),
+        (lambda d: d.update(signature="abc"), "malformed signature"),
+        (lambda d: d["signature"].update(algorithm="SHA-256"), "malformed signature"),
     ],
 )
 def test_it_refuses_a_foreign_or_newer_file(exported, change, match):
@@ -325,7 +353,8 @@ def _paths(data):
     body = data["essay"]
     claim = next(c for c in body["claims"] if c["sources"] and c["notes"] and c["events"])
     return [
-        ("essay", lambda d: d["essay"], list(backup.ESSAY_FIELDS) + ["claims", "publications"]),
+        ("essay", lambda d: d["essay"], list(backup.ESSAY_FIELDS) + ["claims", "publications", "events"]),
+        ("essay event", lambda d: d["essay"]["events"][0], list(backup.ESSAY_EVENT_FIELDS)),
         (
             "claim",
             lambda d: next(c for c in d["essay"]["claims"] if c["id"] == claim["id"]),
@@ -384,6 +413,7 @@ def test_it_refuses_a_wrong_type_in_any_field(exported):
             "event": backup.EVENT_FIELDS,
             "publication": backup.PUBLICATION_FIELDS,
             "person": backup.PERSON_FIELDS,
+            "essay event": backup.ESSAY_EVENT_FIELDS,
         }[where]
         for key in keys:
             if key not in schema:
@@ -483,7 +513,7 @@ def test_import_explains_its_arguments(db, tmp_path):
         call_command("import_essay", "essay.txt", "--from-json", "x.json")
     with pytest.raises(CommandError, match="Give the PATH"):
         call_command("import_essay")
-    with pytest.raises(CommandError, match="--title is required"):
-        call_command("import_essay", "essay.txt")
+    with pytest.raises(CommandError, match="--trust-unsigned goes with --from-json"):
+        call_command("import_essay", "essay.txt", "--trust-unsigned")
     with pytest.raises(CommandError, match="No such file"):
         call_command("import_essay", "--from-json", str(tmp_path / "missing.json"))

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
-from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import IntegrityError, transaction
 
@@ -25,7 +24,6 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 NASTY = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "javascript:alert(1)"]
 
 
@@ -143,8 +141,6 @@ def test_it_walks_a_claim_from_selection_to_approval(browser, live_server, desk_
     assert panel.is_visible()
     assert page.locator("#new-claim-quote").inner_text() == fragment
     page.select_option("#js_claim_type", "quote")
-    if os.environ.get("UPDATE_SCREENSHOTS"):
-        page.screenshot(path=str(SCREENSHOTS / "essay-page-new-claim.png"))
     page.get_by_role("button", name="Create claim").first.click()
     page.wait_for_url("**/claims/*/")
 
@@ -192,15 +188,6 @@ def test_it_walks_a_claim_from_selection_to_approval(browser, live_server, desk_
     history = page.locator("#history li.event").all_inner_texts()
     assert any("Approve" in line and "eric" in line for line in history)
 
-    if os.environ.get("UPDATE_SCREENSHOTS"):
-        second.reload()
-        second.screenshot(path=str(SCREENSHOTS / "claim-page.png"), full_page=True)
-        page.goto(f"{live_server.url}/essays/{essay.slug}/")
-        page.screenshot(path=str(SCREENSHOTS / "essay-page.png"), full_page=True)
-        page.set_viewport_size({"width": 375, "height": 800})
-        page.screenshot(path=str(SCREENSHOTS / "essay-page-375.png"), full_page=True)
-        page.goto(f"{live_server.url}/claims/{claim.pk}/")
-        page.screenshot(path=str(SCREENSHOTS / "claim-page-375.png"), full_page=True)
     # The pages ran without a script error or a Content-Security-Policy violation.
     assert page.problems == [] and second.problems == []
 

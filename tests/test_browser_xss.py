@@ -231,10 +231,12 @@ INSPECT = """
 def visit(page, url):
     response = page.goto(url)
     assert response is not None and response.status == 200, f"{url}: {response.status if response else 'no response'}"
-    # Give timers, autofocus and onload handlers a chance to run if anything got in.
+    # Give onload handlers, autofocus and zero-delay timers a chance to run if anything got in:
+    # wait for the load event, then for the next frame and a task after it.
+    page.wait_for_load_state("load")
     page.mouse.move(300, 300)
     page.keyboard.press("Tab")
-    page.wait_for_timeout(50)
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => setTimeout(done, 0)))")
     return page.evaluate(INSPECT)
 
 
@@ -280,8 +282,10 @@ def test_the_dialog_detector_works(browser, live_server, hostile_desk):
     # The check below can fail: in a context without the CSP a script that does run opens a dialog.
     context, page = open_context(browser, bypass_csp=True)
     page.goto(f"{live_server.url}/accounts/login/")
-    page.evaluate("() => { const s = document.createElement('script'); s.textContent = 'alert(\"probe\")'; document.body.appendChild(s); }")
-    page.wait_for_timeout(100)
+    with page.expect_event("dialog"):
+        page.evaluate(
+            "() => { const s = document.createElement('script'); s.textContent = 'alert(\"probe\")'; document.body.appendChild(s); }"
+        )
     assert page.dialogs == ["alert: probe"]
     # And the page inspection finds what a payload would leave behind.
     page.evaluate(

@@ -94,14 +94,11 @@ def test_it_gives_up_on_slow_and_endless_pages(claim, server):
         endless = capture(claim, server, "/endless")
     assert endless.status == CaptureStatus.FAILED
     assert "larger than" in endless.error or "too long" in endless.error
-    from evidence import capture as capture_module
-
-    original = capture_module.fetch
-    capture_module.fetch = lambda url, **kwargs: original(url, timeout=0.5, **kwargs)
-    try:
+    with override_settings(SOURCE_CAPTURE_TIMEOUT=0.5):
         slow = capture(claim, server, "/slow")
-    finally:
-        capture_module.fetch = original
+        silent = capture(claim, server, "/silent")
+    assert silent.status == CaptureStatus.FAILED
+    assert "too long" in silent.error
     assert slow.status == CaptureStatus.FAILED
     assert "too long" in slow.error
 
@@ -141,9 +138,53 @@ def test_attaching_a_source_enqueues_its_capture_after_commit(claim, server):
     assert capture.excerpt_found is True
 
 
+def mine(callbacks):
+    """The capture's own after-commit callbacks (other apps, e.g. the search index, add theirs)."""
+    return [callback for callback in callbacks if "capture_on_attach" in callback.__qualname__]
+
+
 def test_the_capture_waits_for_the_commit(claim, server, django_capture_on_commit_callbacks):
+    immediate = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    with override_settings(SOURCE_CAPTURE=True, TASKS=immediate):
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            source = add_source(claim, url=server.url("/text"))
+    assert len(mine(callbacks)) == 1  # a backend that would fetch at once runs only after the commit
+    assert not Capture.objects.filter(source=source).exists()
+
+
+def test_with_the_database_queue_the_task_is_written_in_the_sources_transaction(claim, server, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
     with override_settings(SOURCE_CAPTURE=True):
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             source = add_source(claim, url=server.url("/text"))
-    assert len(callbacks) == 1
-    assert not Capture.objects.filter(source=source).exists()
+    assert mine(callbacks) == []
+    assert not Capture.objects.filter(source=source).exists()  # the worker makes it when it takes the task
+    (task,) = DBTaskResult.objects.filter(task_path="evidence.tasks.capture_source")
+    assert task.args_kwargs == {"args": [source.pk], "kwargs": {}}
+    assert task.status == "READY"  # queued, not run: no worker reads it before the commit
+
+
+def test_save_page_now_is_off_by_default(claim, server):
+    capture(claim, server, "/text")
+    assert not any(path.startswith("/save/") for path, _headers in server.requests)
+
+
+def test_save_page_now_fills_an_empty_archive_url(claim, server):
+    with override_settings(WAYBACK_SAVE=True, WAYBACK_SAVE_ENDPOINT=server.url("/save/")):
+        result = capture(claim, server, "/text")
+    source = Source.objects.get(pk=result.source_id)
+    assert source.archive_url == server.url("/web/20261202101500/" + source.url)
+    assert result.status == CaptureStatus.CAPTURED
+
+
+def test_save_page_now_keeps_an_address_typed_by_hand_and_survives_a_failure(claim, server):
+    with override_settings(WAYBACK_SAVE=True, WAYBACK_SAVE_ENDPOINT=server.url("/save/")):
+        typed = add_source(claim, url=server.url("/text"), archive_url="https://archive.today/abc")
+        capture_source(typed)
+    typed.refresh_from_db()
+    assert typed.archive_url == "https://archive.today/abc"
+    with override_settings(WAYBACK_SAVE=True, WAYBACK_SAVE_ENDPOINT=server.url("/save-broken/")):
+        result = capture(claim, server, "/text")
+    assert result.status == CaptureStatus.CAPTURED
+    assert Source.objects.get(pk=result.source_id).archive_url == ""

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from claims.dashboard import summarize
 from claims.models import Claim, ClaimEvent, Essay, Priority, Status
+from search import index as search_index
 
 from .conftest import client_for
 
@@ -162,7 +163,9 @@ def test_it_searches_chinese_text_by_substring(editor_client, mixed):
 def test_it_searches_english_in_quote_and_normalized_statement_ignoring_case(editor_client, mixed):
     assert rows(editor_client.get(DASHBOARD, {"q": "openai"})) == [mixed["open"].pk]
     assert rows(editor_client.get(DASHBOARD, {"q": "jd EXECUTIVE"})) == [mixed["researching"].pk]
-    assert rows(editor_client.get(DASHBOARD, {"q": "  "})) != []
+    # A blank query filters nothing: every open claim of the fixture, as with no query at all.
+    blank = rows(editor_client.get(DASHBOARD, {"q": "  "}))
+    assert sorted(blank) == sorted(mixed[name].pk for name in ("open", "researching", "in_review"))
 
 
 def test_it_explains_filter_values_it_cannot_use(editor_client, mixed):
@@ -351,6 +354,34 @@ def test_it_keeps_spreadsheet_formulas_out_of_the_export(editor_client, editor):
     assert row[2] == "'=1+"
 
 
+@pytest.mark.parametrize(
+    ("title", "exported"),
+    [
+        (" =HYPERLINK(1)", "' =HYPERLINK(1)"),
+        ("\t\n@SUM(A1)", "'\t\n@SUM(A1)"),
+        ("\u00a0\u3000+1", "'\u00a0\u3000+1"),
+        ("\u200b=1+1", "'\u200b=1+1"),
+        ("\u200d\u2060-1", "'\u200d\u2060-1"),
+        ("\ufeff=cmd|' /C calc'!A0", "'\ufeff=cmd|' /C calc'!A0"),
+        ("\uff1dHYPERLINK(1)", "'\uff1dHYPERLINK(1)"),
+        ("\uff0b1", "'\uff0b1"),
+        ("\uff0d1", "'\uff0d1"),
+        ("\uff20SUM(A1)", "'\uff20SUM(A1)"),
+        (" \u200b\uff1d1", "' \u200b\uff1d1"),
+        # Plain text keeps its leading space or mark: only a formula character after them is defused.
+        (" 京东 AI", " 京东 AI"),
+        ("\u200b2019年", "\u200b2019年"),
+        ("a = b", "a = b"),
+        ("1+1", "1+1"),
+    ],
+)
+def test_it_keeps_formulas_behind_space_marks_and_full_width_forms_out_of_the_export(title, exported, editor_client, editor):
+    essay = Essay.objects.create(title=title, slug="formula", text="OpenAI had 150 employees.", imported_by=editor)
+    bulk_claims(essay, 1)
+    (row,) = csv_rows(editor_client.get(DASHBOARD, {"_export": "csv"}))[1:]
+    assert row[1] == exported
+
+
 # Bulk actions.
 
 
@@ -480,6 +511,7 @@ def fill(editor, reviewer, slug, count):
         ],
         batch_size=1000,
     )  # fmt: skip
+    search_index.rebuild()  # bulk_create sends no signal: index the claims the way `manage.py search_index` does
     return essay
 
 
@@ -487,8 +519,10 @@ def fill(editor, reviewer, slug, count):
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ({}, 9),
-        ({"status": "researching", "q": "句子", "sort": "-due", "page": 2, "per_page": 25}, 13),  # + saving the filter in the session
+        # The editor's page also counts the published claims whose sources changed or are gone (one query),
+        # and the header's unread notifications (one COUNT).
+        ({}, 11),
+        ({"status": "researching", "q": "句子", "sort": "-due", "page": 2, "per_page": 25}, 15),  # + saving the filter in the session
     ],
 )
 def test_it_keeps_its_query_count_constant(editor, reviewer, django_assert_num_queries, count, query, expected, clock):

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from claims.models import Claim, ClaimEvent, Essay, Publication, Status
-from claims.templatetags.desk import Mark, claim_context, highlight_text, split_points
+from claims.text import Mark, claim_context, highlight_text, split_points
 from tests.conftest import ESSAY_TEXT, client_for
 
 
@@ -240,3 +240,61 @@ def test_split_points_fall_after_punctuation_inside_the_span():
     text = "甲乙，丙丁；戊"
     assert split_points(text, 0, len(text)) == [3, 6]
     assert split_points(text, 0, 3) == []
+
+
+def test_it_costs_the_same_queries_at_10_and_1000_claims_with_a_history_and_a_job(editor, reviewer, django_assert_num_queries):
+    """Issue 13: the essay page of a long essay, with its corrections history and its import job, at two sizes."""
+    from claims.models import EssayEvent, ImportJob
+
+    client = client_for(reviewer)
+    sentence = "OpenAI在2019年有150名员工。"
+    counts = {}
+    for n in (10, 1000):
+        essay = Essay.objects.create(title=f"{n}", slug=f"essay-{n}", text=sentence * 1000 + f"（{n}）", imported_by=editor)
+        Claim.objects.bulk_create(
+            [
+                Claim(essay=essay, start=i * len(sentence), end=(i + 1) * len(sentence) - 1, quote=sentence[:-1], assignee=reviewer)
+                for i in range(n)
+            ]
+        )
+        EssayEvent.objects.create(essay=essay, actor=editor, action="edit", changes={"title": ["a", f"{n}"]})
+        ImportJob.objects.create(essay=essay, created_by=editor, status="ready", parts=10, parts_done=10)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/essays/{essay.slug}/")
+        assert response.status_code == 200
+        doc = page(response)
+        assert len(doc.select("#essay-text mark")) == n
+        assert doc.select_one("#essay-history") and doc.select_one("#import-job-banner")
+        counts[n] = len(queries.captured_queries)
+    assert counts[10] == counts[1000]
+    # The table lists the first 50; the text highlights all of them.
+    assert len(doc.select(".claims-table tbody tr")) == 50 and doc.select_one("#more-claims")
+
+
+def test_a_stored_carriage_return_stays_in_the_page_so_offsets_agree():
+    # Essays imported before line endings were made "\n" may hold a "\r": the page keeps it as &#13;
+    # (an HTML parser drops a raw one), so the browser's text, and every offset after it, match the server's.
+    html = str(highlight_text("第一段。\r\n第二段：150名员工。", [Mark(8, 14, "status-open", "/claims/1/", "#1 Open", 1)]))
+    assert "\r" not in html and "&#13;\n" in html
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.parts = []
+
+        depth = 0  # inside a <sup> label, which is not part of the text
+
+        def handle_starttag(self, tag, attrs):
+            self.depth += tag == "sup"
+
+        def handle_endtag(self, tag):
+            self.depth -= tag == "sup"
+
+        def handle_data(self, data):
+            if not self.depth:
+                self.parts.append(data)
+
+    parser = Text()
+    parser.feed(html)
+    assert "".join(parser.parts) == "第一段。\r\n第二段：150名员工。"

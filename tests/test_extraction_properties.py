@@ -34,9 +34,11 @@ def check(text, proposals):
         assert p.start >= previous_end  # sorted, and no two spans overlap
         previous_end = p.end
         assert 0.0 <= p.score <= 1.0
-        assert p.reasons and all(isinstance(r, str) and r.strip() for r in p.reasons)
-        assert p.checkworthy == (p.score >= DEFAULT_THRESHOLD)
-        assert p.duplicate_of is None or 0 <= p.duplicate_of < i
+        assert p.reasons and all(isinstance(code, str) and code and isinstance(words, str) for code, words in p.reasons)
+        assert len(set(p.reasons)) == len(p.reasons)
+        # A repeat points at an earlier check-worthy proposal and is not check-worthy itself.
+        assert p.checkworthy == (p.score >= DEFAULT_THRESHOLD and p.duplicate_of is None)
+        assert p.duplicate_of is None or (0 <= p.duplicate_of < i and proposals[p.duplicate_of].checkworthy)
         assert p.claim_type in ("statistic", "quote", "attribution", "event", "comparison", "other")
         assert isinstance(p.speaker, str)
         assert p.quote == p.quote.strip() or not p.quote.strip()
@@ -51,8 +53,9 @@ def test_every_candidate_is_anchored_in_the_text(text, language):
 
 @PROPERTIES
 @given(text=mixtures, language=languages)
-def test_checkworthy_proposals_are_the_candidates_above_the_threshold(text, language):
+def test_checkworthy_proposals_and_their_repeats_are_the_candidates_above_the_threshold(text, language):
     everything = propose(text, language, include_all=True)
     checkworthy = propose(text, language)
     check(text, checkworthy)
-    assert [(p.start, p.end, p.score) for p in checkworthy] == [(p.start, p.end, p.score) for p in everything if p.checkworthy]
+    kept = [p for p in everything if p.checkworthy or p.duplicate_of is not None]
+    assert [(p.start, p.end, p.score, p.checkworthy) for p in checkworthy] == [(p.start, p.end, p.score, p.checkworthy) for p in kept]

@@ -136,9 +136,9 @@ def test_it_walks_a_newcomer_from_import_to_the_public_page(browser, live_server
     reasons = page.locator("main table ul.reasons li").all_inner_texts()
     if lang == "zh":
         assert [r for r in reasons if ENGLISH_REASON.match(r)] == [], "reasons must be shown in Chinese"
-        assert any(r.startswith("含有数字（") for r in reasons)
+        assert any(r.startswith("数字：") for r in reasons)
     else:
-        assert any(r.startswith("contains a number (") for r in reasons)
+        assert any(r.startswith("figure: ") for r in reasons)
     assert page.locator("main table input[type=checkbox]:checked").count() == count
     check_usability(page, "import preview")
     edith.click_and_wait(page.get_by_role("button", name=say(language, "Import with the ticked claims")))
@@ -147,9 +147,11 @@ def test_it_walks_a_newcomer_from_import_to_the_public_page(browser, live_server
     assert essay.text == essay_input["text"]
     claims = list(Claim.objects.filter(essay=essay).order_by("start"))
     assert len(claims) == count
-    assert edith.messages() == say(
+    assert edith.messages() == say_n(
         language,
+        "Imported “%(title)s” with %(count)s proposed claim. Next: assign it to a reviewer, or dismiss it if it is not check-worthy.",
         "Imported “%(title)s” with %(count)s proposed claims. Next: assign them to reviewers, or dismiss what is not check-worthy.",
+        count,
         title=essay.title,
         count=count,
     )

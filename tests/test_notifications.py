@@ -151,9 +151,7 @@ def test_a_scripted_day_mails_each_event_once_in_the_right_language(
     assert Notification.objects.filter(mail_state=MailState.SENT).count() == 7
 
 
-def test_a_refusing_server_keeps_the_notification_and_queues_a_retry(
-    django_capture_on_commit_callbacks, smtp, editor, reviewer, claim
-):
+def test_a_refusing_server_keeps_the_notification_and_queues_a_retry(django_capture_on_commit_callbacks, smtp, editor, reviewer, claim):
     from django_tasks_db.models import DBTaskResult
 
     with_email(reviewer)
@@ -182,7 +180,9 @@ def test_a_server_that_is_gone_or_silent_keeps_the_notification(django_capture_o
         listener.listen(1)  # accepts the connection and never greets: a time-out
     else:
         listener.close()  # nothing listens: refused
-    with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1", EMAIL_PORT=port, EMAIL_TIMEOUT=0.5):
+    with override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1", EMAIL_PORT=port, EMAIL_TIMEOUT=0.5
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             workflow.assign(claim, editor, reviewer)
         with django_capture_on_commit_callbacks(execute=True):
@@ -218,12 +218,15 @@ def test_the_bell_page_and_api(editor, reviewer, claim, django_assert_num_querie
     workflow.add_note(claim, editor, "@rosa look")
     client = client_for(reviewer)
     page = client.get("/notifications/")
-    assert page.status_code == 200 and b'data-unread>2<' in page.content
+    assert page.status_code == 200 and b"data-unread>2<" in page.content
     body = client.get("/api/v1/notifications/").json()
     assert [row["kind"] for row in body["results"]] == ["mention", "assigned"]
     assert client.post("/api/v1/notifications/read/", {}, content_type="application/json").status_code == 400
     first = body["results"][0]["id"]
-    assert client.post("/api/v1/notifications/read/", {"ids": [first]}, content_type="application/json").json() == {"marked": 1, "unread": 1}
+    assert client.post("/api/v1/notifications/read/", {"ids": [first]}, content_type="application/json").json() == {
+        "marked": 1,
+        "unread": 1,
+    }
     assert client_for(editor).post("/notifications/read/", {"all": "1"}).status_code == 302
     assert Notification.objects.unread().count() == 1  # another person's read-all touches only theirs
     client.post("/notifications/read/", {"all": "1"})
@@ -245,11 +248,18 @@ def test_the_pages_cost_the_same_at_10_and_10000_notifications(editor, reviewer,
 
     client = client_for(reviewer)
     now = timezone.now()
-    Notification.objects.bulk_create(Notification(recipient=reviewer, kind=Kind.ASSIGNED, claim=claim, actor=editor, created_at=now) for _ in range(10))
-    small = {url: _queries(client, url) for url in ("/my/", "/notifications/", "/api/v1/notifications/")}
-    Notification.objects.bulk_create(Notification(recipient=reviewer, kind=Kind.ASSIGNED, claim=claim, actor=editor, created_at=now) for _ in range(9990))
-    large = {url: _queries(client, url) for url in ("/my/", "/notifications/", "/api/v1/notifications/")}
+    Notification.objects.bulk_create(
+        Notification(recipient=reviewer, kind=Kind.ASSIGNED, claim=claim, actor=editor, created_at=now) for _ in range(10)
+    )
+    pages = ("/my/", "/notifications/", "/api/v1/notifications/", "/activity/")
+    small = {url: _queries(client, url) for url in pages}
+    assert 'class="bell-count" data-count="10"' in client.get("/my/").content.decode()
+    Notification.objects.bulk_create(
+        Notification(recipient=reviewer, kind=Kind.ASSIGNED, claim=claim, actor=editor, created_at=now) for _ in range(9990)
+    )
+    large = {url: _queries(client, url) for url in pages}
     assert small == large, (small, large)
+    assert 'class="bell-count" data-count="10000"' in client.get("/my/").content.decode()
 
 
 def test_email_url_is_read_or_refused():
@@ -279,3 +289,15 @@ def test_status_is_left_as_the_workflow_made_it(editor, reviewer, claim):
     workflow.assign(claim, editor, reviewer)
     claim.refresh_from_db()
     assert claim.status == Status.OPEN and claim.assignee == reviewer
+
+
+def test_a_traditional_chinese_reader_gets_the_mail_in_zh_hant(django_capture_on_commit_callbacks, smtp, editor, reviewer, claim):
+    with_email(reviewer)
+    Profile.objects.create(user=reviewer, language="zh-hant", time_zone="Asia/Taipei")
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.assign(claim, editor, reviewer)
+    run_worker()
+    [message] = smtp.messages
+    assert message["Content-Language"] == "zh-hant"
+    text, html = text_and_html(message)
+    assert "/notifications/unsubscribe/" in text and "<a href=" in html

@@ -162,7 +162,9 @@ def test_it_records_a_correction(editor, editor2, reviewer, essay, approved_clai
         "verdict_summary": "About 150 is the right order of magnitude.",
     }
     assert correction["after"] == {"verdict": "mixed", "verdict_summary": "Reports range from 100 to 150."}
-    assert correction["reason"] == "OpenAI published no exact headcount for 2019."
+    # The reopening's comment is internal: the correction carries only the (here empty) public note.
+    assert correction["public_note"] == "" and "reason" not in correction
+    assert "OpenAI published no exact headcount" not in str(second.corrections)
     assert correction["corrected_at"] == clock.now.isoformat()
     [item] = second.snapshot["claims"]
     assert item["verdict"] == "mixed"

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from claims.models import Claim, ClaimEvent, Essay, Note, Publication, Source, Status, is_http_url
-from claims.roles import is_editor, is_reviewer
+from claims.roles import is_desk_member, is_editor
 
 ACCOUNTS = ["editor", "editor2", "reviewer1", "reviewer2"]
 
@@ -33,8 +33,8 @@ def test_it_creates_the_accounts_with_their_roles(seeded):
     users = {u.username: u for u in User.objects.filter(username__in=ACCOUNTS)}
     assert set(users) == set(ACCOUNTS)
     assert is_editor(users["editor"]) and is_editor(users["editor2"])
-    assert is_reviewer(users["reviewer1"]) and not is_editor(users["reviewer1"])
-    assert is_reviewer(users["reviewer2"]) and not is_editor(users["reviewer2"])
+    assert is_desk_member(users["reviewer1"]) and not is_editor(users["reviewer1"])
+    assert is_desk_member(users["reviewer2"]) and not is_editor(users["reviewer2"])
 
 
 def test_it_prints_working_generated_passwords_once(seeded):
@@ -87,7 +87,8 @@ def test_it_publishes_twice_with_one_correction(seeded):
     [correction] = second.corrections
     assert correction["before"]["verdict"] == "true"
     assert correction["after"]["verdict"] == "mostly_true"
-    assert "approximation" in correction["reason"]
+    assert "approximation" in correction["public_note"]
+    assert "reason" not in correction  # the editors' internal reason stays in the history
     assert len(second.snapshot["claims"]) == 5
 
 

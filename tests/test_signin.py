@@ -30,6 +30,23 @@ def test_it_signs_in_with_the_right_password(editor, client):
     assert client.session["_auth_user_id"] == str(editor.pk)
 
 
+@pytest.mark.parametrize(
+    ("given", "lands"),
+    [
+        ("/claims/1/", "/claims/1/"),
+        ("0", "/welcome/"),
+        ("claims/1/", "/welcome/"),
+        ("//evil.example/", "/welcome/"),
+        ("https://evil.example/", "/welcome/"),
+    ],
+)
+def test_next_may_only_lead_to_a_path_on_this_site(editor, client, given, lands):
+    # Anything else goes to the landing page (/welcome/), which sends editors on to the dashboard.
+    response = client.post(LOGIN, {"username": "edith", "password": PASSWORD, "next": given}, REMOTE_ADDR=EDITORS_DESK)
+    assert response.status_code == 302
+    assert response["Location"] == lands
+
+
 def test_it_says_why_a_sign_in_failed(editor, client):
     response = sign_in(client, "edith", "wrong")
     assert response.status_code == 200

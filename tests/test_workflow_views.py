@@ -630,3 +630,77 @@ def test_it_refuses_a_merge_by_a_reviewer(reviewer_client, make_claim):
 
 def test_it_refuses_get_on_merge(editor_client, claim):
     assert editor_client.get(f"/claims/{claim.pk}/merge/").status_code == 405
+
+
+# --- what the table test alone did not post through the page -----------------------------------
+
+
+def test_it_dismisses_and_reopens_through_the_claim_page(editor, editor_client, claim):
+    response = transition(editor_client, claim, "dismiss", comment="An opinion, not a checkable fact.")
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.status == Status.DISMISSED
+    dismissal = ClaimEvent.objects.filter(claim=claim).last()
+    assert (dismissal.action, dismissal.from_status, dismissal.to_status, dismissal.actor) == ("dismiss", "open", "dismissed", editor)
+    assert dismissal.comment == "An opinion, not a checkable fact."
+
+    before = snapshot(claim)
+    assert transition(editor_client, claim, "reopen", comment="  ").status_code == 400  # a reason is required
+    assert snapshot(claim) == before
+    response = transition(editor_client, claim, "reopen", comment="It carries a figure after all.")
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.status == Status.RESEARCHING
+    reopening = ClaimEvent.objects.filter(claim=claim).last()
+    assert (reopening.action, reopening.from_status, reopening.to_status) == ("reopen", "dismissed", "researching")
+
+
+def test_it_refuses_a_dismissal_by_a_reviewer(reviewer_client, claim):
+    before = snapshot(claim)
+    assert transition(reviewer_client, claim, "dismiss", comment="Not checkable.").status_code == 403
+    assert snapshot(claim) == before
+
+
+def test_it_refuses_to_start_a_claim_assigned_to_someone_else(reviewer, reviewer2, claim):
+    Claim.objects.filter(pk=claim.pk).update(assignee=reviewer2)
+    claim.refresh_from_db()
+    before = snapshot(claim)
+    response = transition(client_for(reviewer), claim, "start")
+    assert response.status_code == 403
+    assert snapshot(claim) == before
+    assert claim.assignee == reviewer2  # not taken over
+
+
+def test_an_editor_may_start_a_claim_assigned_to_a_reviewer_and_it_stays_theirs(editor, reviewer, claim):
+    Claim.objects.filter(pk=claim.pk).update(assignee=reviewer)
+    claim.refresh_from_db()
+    assert transition(client_for(editor), claim, "start").status_code == 302
+    claim.refresh_from_db()
+    assert (claim.status, claim.assignee) == (Status.RESEARCHING, reviewer)
+
+
+def test_it_voids_a_review_when_a_source_is_removed(editor, editor2, reviewer, claim):
+    claim = in_review(claim, reviewer)
+    extra = add_source(claim, reviewer)
+    workflow.transition(claim, "approve", editor2)
+    claim.refresh_from_db()
+    assert claim.status == Status.APPROVED
+    response = client_for(reviewer).post(f"/claims/{claim.pk}/sources/{extra.pk}/remove/", {"version": claim.version})
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.status == Status.RESEARCHING
+    assert not Source.objects.filter(pk=extra.pk).exists()
+    back = ClaimEvent.objects.filter(claim=claim, kind="transition").last()
+    assert (back.from_status, back.to_status) == ("approved", "researching")
+
+
+def test_it_merges_a_researching_claim_and_records_its_real_status(editor, editor_client, reviewer, make_claim):
+    first = make_claim("京东AI研究高管何晓冬对媒体称")
+    second = researching(make_claim("中国需要建立自己的ChatGPT"), reviewer)
+    assert second.status == Status.RESEARCHING
+    response = editor_client.post(f"/claims/{first.pk}/merge/", {"other": second.pk, "version": first.version})
+    assert response.status_code == 302
+    second.refresh_from_db()
+    assert (second.status, second.merged_into_id) == (Status.DISMISSED, first.pk)
+    absorbed = ClaimEvent.objects.filter(claim=second, to_status="dismissed").last()
+    assert absorbed.from_status == "researching"

@@ -15,6 +15,10 @@ class ClaimFilterForm(forms.Form):
         for name in CHOICE_FILTERS:
             if name in self.data and not self.data.get(name):
                 self.add_error(name, _("Choose a value, or leave the parameter out."))
+        # A yes/no parameter is true or false; anything else ("null", "maybe", twice) is a mistake, not "no filter".
+        values = self.data.getlist("checked_elsewhere") if hasattr(self.data, "getlist") else [self.data.get("checked_elsewhere")]
+        if "checked_elsewhere" in self.data and (len(values) != 1 or values[0] not in ("true", "false")):
+            self.add_error("checked_elsewhere", _("Use true or false."))
         return super().clean()
 
 
@@ -29,6 +33,15 @@ class ClaimFilter(django_filters.FilterSet):
         choices=Verdict.choices, null_value="none", null_label=_("No verdict yet"), method="filter_verdict"
     )
 
+    q = django_filters.CharFilter(
+        method="filter_search",
+        max_length=200,
+        help_text=_('Words (all must match, any order) or a "quoted phrase" in the claim, its sources or notes.'),
+    )
+    checked_elsewhere = django_filters.BooleanFilter(
+        method="filter_checked_elsewhere", help_text=_("true: only claims that a claim of another essay with a verdict states too.")
+    )
+
     class Meta:
         model = Claim
         fields = ["essay", "status", "assignee", "claim_type", "verdict"]
@@ -36,8 +49,18 @@ class ClaimFilter(django_filters.FilterSet):
 
     def filter_assignee(self, queryset, name, value):
         if value == "none":
-            return queryset.filter(assignee__isnull=True)
+            return queryset.unassigned()
         return queryset.filter(assignee__username=value)
 
     def filter_verdict(self, queryset, name, value):
         return queryset.filter(verdict="" if value == "none" else value)
+
+    def filter_search(self, queryset, name, value):
+        from search import filter_claims
+
+        return filter_claims(queryset, value) if value.strip() else queryset
+
+    def filter_checked_elsewhere(self, queryset, name, value):
+        from search.matching import checked_elsewhere
+
+        return checked_elsewhere(queryset) if value else queryset

@@ -1,26 +1,24 @@
-"""Who may call the API at all; finer rules are the workflow's.
+"""Who may call the API at all; every finer rule is the workflow's (claims/workflow.py).
 
-Anonymous callers are refused before these run (401); a signed-in user who
-is on neither desk group gets 403 everywhere except the public ClaimReview.
+Anonymous callers are refused before this runs (401); a signed-in user whom
+the workflow's "view" row does not let in (neither a reviewer nor an editor)
+gets 403 everywhere except the public ClaimReview. What a desk member may
+change (import, create, publish, split, merge, edit, ...) the views ask the
+workflow, with the same rows the HTML pages use.
 """
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import BasePermission
 
-from claims.roles import is_editor, is_reviewer
+from claims import workflow
 
 
 class IsDeskMember(BasePermission):
     message = _("You are not on the desk's reviewers or editors.")
 
     def has_permission(self, request, view):
-        return is_reviewer(request.user)
-
-
-class IsEditorToWrite(BasePermission):
-    """Reading is for the desk; creating (import, new claim, publish) is for editors."""
-
-    message = _("Only an editor may do this.")
-
-    def has_permission(self, request, view):
-        return request.method in SAFE_METHODS or is_editor(request.user)
+        error = workflow.refused("view", request.user)
+        if error is not None:
+            self.message = error.message
+            return False
+        return True

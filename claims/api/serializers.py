@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims.models import HTTP_URL, ClaimType, Language, Priority, Stance, Status, Verdict
+from claims.reasons import reason_codes, translate_reasons
 from claims.workflow import CLAIM_ACTIONS, available_actions
 
 # Bounds for what a client may send: the database columns' lengths, and
@@ -20,6 +21,15 @@ from claims.workflow import CLAIM_ACTIONS, available_actions
 MAX_ID = 2**31 - 1
 LONG_TEXT = 20_000
 COMMENT_TEXT = 5_000
+
+
+class StrictBoolean(serializers.BooleanField):
+    """A JSON true or false, nothing else: DRF's BooleanField also takes 0, 1, "yes" and "on", which the schema does not."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
 
 
 class Text(serializers.CharField):
@@ -30,6 +40,9 @@ class Text(serializers.CharField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        # The schema's maxLength is of the text as sent, before white space is trimmed.
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
 
 
@@ -117,9 +130,19 @@ class EssayDetailSerializer(EssaySerializer):
 
 
 class EssayImportSerializer(serializers.Serializer):
-    title = Text(max_length=300)
-    # The text is stored exactly as sent: no trimming.
-    text = Text(trim_whitespace=False, help_text=_("The full essay text, stored exactly as sent."))
+    title = Text(max_length=300, required=False, help_text=_("Required, unless the page at from_url names its title."))
+    # The text is stored as sent, line endings made \n (claims/intake.py): no trimming.
+    text = Text(
+        trim_whitespace=False,
+        required=False,
+        help_text=_("The full essay text, stored exactly as sent except that line endings (CR LF, CR) become LF. Give text or from_url."),
+    )
+    from_url = URL(
+        max_length=1000,
+        required=False,
+        validators=[HTTP_URL],
+        help_text=_("Instead of text: the article's web address; the desk fetches it and keeps its main text, title, author and date."),
+    )
     language = serializers.ChoiceField(
         choices=Language.choices, required=False, allow_null=True, help_text=_("zh or en; omitted or null: detected from the text.")
     )
@@ -127,6 +150,11 @@ class EssayImportSerializer(serializers.Serializer):
     author = Text(max_length=200, required=False, allow_blank=True)
     url = URL(max_length=1000, required=False, allow_blank=True, validators=[HTTP_URL])
     published_on = serializers.DateField(required=False, allow_null=True)
+
+    def validate(self, data):
+        if ("text" in data) == ("from_url" in data):
+            raise serializers.ValidationError({"text": [_("Give the essay's text or its from_url, one of the two.")]})
+        return data
 
 
 class PublicationSerializer(serializers.Serializer):
@@ -157,7 +185,10 @@ class ClaimSerializer(serializers.Serializer):
     speaker = serializers.CharField()
     normalized = serializers.CharField()
     score = serializers.FloatField(help_text=_("Check-worthiness, 0 to 1."))
-    reasons = serializers.ListField(child=serializers.CharField(), help_text=_("Why the claim was proposed."))
+    reasons = serializers.SerializerMethodField(help_text=_("Why the claim was proposed, in the language of the request."))
+    reason_codes = serializers.SerializerMethodField(
+        help_text=_("The same reasons as the engine gave them: a code and the words it found in the essay.")
+    )
     priority = serializers.ChoiceField(choices=Priority.choices, help_text=_("1 high, 2 normal, 3 low."))
     assignee = username_of("assignee")
     due = serializers.DateField(allow_null=True)
@@ -179,11 +210,13 @@ class ClaimSerializer(serializers.Serializer):
         request = self.context.get("request")
         return [action.name for action in available_actions(claim, request.user)] if request else []
 
-    def to_representation(self, claim):
-        data = super().to_representation(claim)
-        if not isinstance(data["reasons"], list):
-            data["reasons"] = []
-        return data
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_reasons(self, claim):
+        return translate_reasons(claim.reasons)
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField(child=serializers.CharField())))
+    def get_reason_codes(self, claim):
+        return reason_codes(claim.reasons)
 
 
 class ClaimCreateSerializer(serializers.Serializer):
@@ -227,10 +260,54 @@ class ClaimEditSerializer(serializers.Serializer):
 
 class TransitionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=CLAIM_ACTIONS)
-    comment = Text(max_length=COMMENT_TEXT, required=False, allow_blank=True, help_text=_("Required for return, dismiss and reopen."))
+    comment = Text(
+        max_length=COMMENT_TEXT,
+        required=False,
+        allow_blank=True,
+        help_text=_("Required for return, dismiss and reopen; never shown to readers."),
+    )
+    public_note = Text(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        help_text=_("Reopen of a published claim only: the correction note readers see when it is published again."),
+    )
+    confirm_unverified_excerpts = StrictBoolean(
+        required=False,
+        default=False,
+        help_text=_("Submit and approve: true to go on although some sources' excerpts were not found on their captured pages."),
+    )
     version = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, required=False, allow_null=True, help_text=_("The version you read; 409 if stale.")
     )
+
+
+class CaptureSerializer(serializers.Serializer):
+    """The desk's capture of the source's page (the evidence app), refreshed by a recapture."""
+
+    status = serializers.ChoiceField(choices=["pending", "captured", "failed"])
+    http_status = serializers.IntegerField(allow_null=True)
+    captured_at = serializers.DateTimeField(allow_null=True)
+    final_url = serializers.CharField()
+    sha256 = serializers.CharField(help_text=_("SHA-256 of the body as received (after gzip), hex."))
+    excerpt_found = serializers.BooleanField(allow_null=True, help_text=_("null when there is no excerpt or no page to look in."))
+    closest_passage = serializers.CharField(help_text=_("The page's passage nearest to an excerpt not found."))
+    error = serializers.CharField(help_text=_("Why the page could not be captured."))
+    archive_url = serializers.SerializerMethodField(
+        help_text=_("The desk's archived copy (a page for the desk; readers see it once published).")
+    )
+    link_check = serializers.CharField(source="rot_status", help_text=_("unchanged, changed or gone after the last recheck; empty before."))
+    rechecked_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(serializers.URLField(allow_null=True))  # null until a copy is archived
+    def get_archive_url(self, capture):
+        if not capture.warc_name:
+            return None
+        from django.urls import reverse
+
+        path = reverse("source_archive", args=[capture.source_id])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
 
 class SourceSerializer(serializers.Serializer):
@@ -245,6 +322,14 @@ class SourceSerializer(serializers.Serializer):
     stance = serializers.ChoiceField(choices=Stance.choices)
     added_by = username_of("added_by")
     added_at = serializers.DateTimeField()
+    capture = serializers.SerializerMethodField(
+        help_text=_("null until the background worker takes the capture up, or when capture is off (SOURCE_CAPTURE).")
+    )
+
+    @extend_schema_field(CaptureSerializer(allow_null=True))
+    def get_capture(self, source):
+        capture = getattr(source, "capture", None)
+        return CaptureSerializer(capture, context=self.context).data if capture is not None else None
 
 
 class SourceCreatedSerializer(SourceSerializer):

@@ -1,8 +1,11 @@
-"""Token creation is throttled per username and per address, so that it cannot be used to guess passwords.
+"""Token creation is throttled per (username, address) and per address, so that it cannot be used to guess passwords.
 
 Rates are REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["token_user"] and ["token_ip"]
 (5 and 20 a minute unless TOKEN_THROTTLE_USER / TOKEN_THROTTLE_IP say otherwise).
-Every attempt counts, successful or not.
+Every attempt counts, successful or not. The first is keyed on the username
+*and* the address, like the sign-in lock-out (AXES_LOCKOUT_PARAMETERS), so
+that wrong passwords sent from one address never keep the real person, at
+another address, from getting their token.
 """
 
 import hashlib
@@ -28,8 +31,9 @@ class TokenUserThrottle(SettingsRateThrottle):
         if not isinstance(username, str) or not username:
             # Nothing to guess with; the address throttle still counts the attempt.
             return None
-        # Usernames are user input: hash them into a cache-safe key; one key for every spelling in case.
-        digest = hashlib.sha256(username.casefold().encode("utf-8", "surrogatepass")).hexdigest()
+        # Usernames are user input: hash them with the address into a cache-safe key; one key for every spelling in case.
+        address = client_ip(request._request) or "unknown"
+        digest = hashlib.sha256(f"{address}\n{username.casefold()}".encode("utf-8", "surrogatepass")).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": digest}
 
 

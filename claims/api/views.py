@@ -28,15 +28,16 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from claims import workflow
+from claims import import_jobs, intake, workflow
 from claims.importing import import_essay
-from claims.models import Claim, ClaimEvent, Essay, Note, Publication, Source, Status
+from claims.models import Claim, ClaimEvent, Essay, ImportJob, Note, Publication, Source, Status
 from claims.publishing import claimreview_jsonld, publish_essay
 
+from . import jobs
 from . import serializers as s
 from .filters import ClaimFilter
 from .parsers import StrictJSONParser
-from .permissions import IsDeskMember, IsEditorToWrite
+from .permissions import IsDeskMember
 from .throttles import TokenAddressThrottle, TokenUserThrottle
 
 BIGINT_MAX = 2**63 - 1
@@ -57,7 +58,26 @@ def errors(*codes):
     return {code: OpenApiResponse(s.ErrorSerializer, description=ERROR_TEXT[code]) for code in codes}
 
 
-def _list_and_create(tag, get, post, created, create_errors, parameters=None):
+UNAVAILABLE = gettext_lazy(
+    "The database is unavailable or busy (lost connection, a query out of time, a lock not free in time); "
+    "nothing was changed: try again after the seconds in Retry-After."
+)
+
+
+def document_unavailable(result, generator, request, public):
+    """drf-spectacular post-processing: every operation may answer 503 (claims/middleware.py), so each documents it."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.get("responses")
+            if isinstance(responses, dict) and "503" not in responses:
+                responses["503"] = {
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    "description": str(UNAVAILABLE),
+                }
+    return result
+
+
+def _list_and_create(tag, get, post, created, create_errors, parameters=None, accepted=None):
     """The schema of an endpoint that lists on GET and creates on POST.
 
     `get` is (summary, description or None, the listed serializer); `post` is (summary, description, request serializer).
@@ -77,7 +97,7 @@ def _list_and_create(tag, get, post, created, create_errors, parameters=None):
             description=create_description,
             request=request,
             parameters=parameters,
-            responses={201: created, **errors(*create_errors)},
+            responses={201: created, **({202: accepted} if accepted else {}), **errors(*create_errors)},
         ),
     )
 
@@ -124,7 +144,7 @@ def _get_claim(pk, queryset=None):
 def _essay_with_counts(slug):
     essay = get_object_or_404(Essay.objects.select_related("imported_by"), slug=slug)
     essay.status_counts = Claim.objects.filter(essay=essay).aggregate(**_count_by_status())
-    essay.latest_publication = Publication.objects.filter(essay=essay).select_related("published_by").order_by("-number").first()
+    essay.latest_publication = Publication.objects.select_related("published_by").latest_for(essay)
     return essay
 
 
@@ -148,6 +168,17 @@ class VersionRequiredSchema(AutoSchema):
 # --- Essays ---------------------------------------------------------------------------------------
 
 
+class EssayImportSchema(AutoSchema):
+    """An import's body is required although no field alone is: it carries `text` or `from_url`, one of the two."""
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        if self.method != "POST":
+            return schema, required
+        self.resolve_serializer(serializer, direction).schema["oneOf"] = [{"required": ["text"]}, {"required": ["from_url"]}]
+        return schema, True
+
+
 @_list_and_create(
     "essays",
     get=(
@@ -157,14 +188,19 @@ class VersionRequiredSchema(AutoSchema):
     ),
     post=(
         gettext_lazy("Import an essay"),
-        gettext_lazy("Editors only. Stores the text exactly as sent and proposes its check-worthy claims."),
+        gettext_lazy(
+            "Editors only. Stores the text exactly as sent and proposes its check-worthy claims (201). An essay longer than "
+            "IMPORT_BACKGROUND_CHARS characters is stored at once and its claims are proposed by a background worker: "
+            "the answer is 202 with the import job, whose `url` (also the Location header) tells the progress."
+        ),
         s.EssayImportSerializer,
     ),
     created=s.EssayDetailSerializer,
     create_errors=(400, 401, 403),
+    accepted=jobs.ImportJobSerializer,
 )
 class EssayListView(DeskListView):
-    permission_classes = [IsAuthenticated, IsDeskMember, IsEditorToWrite]
+    schema = EssayImportSchema()
     serializer_class = s.EssaySerializer
 
     def get_queryset(self):
@@ -179,18 +215,29 @@ class EssayListView(DeskListView):
         return self.get_paginated_response(s.EssaySerializer(essays, many=True).data)
 
     def post(self, request):
+        workflow.check("import", request.user)
         data = _validated(s.EssayImportSerializer, request)
+        # One entrance for text (claims/intake.py): the posted text, or the page at from_url.
+        received = intake.from_url(data["from_url"]) if "from_url" in data else intake.from_text(data["text"])
+        found = received.metadata()
         essay = import_essay(
-            title=data["title"],
-            text=data["text"],
+            title=data.get("title") or found.get("title", ""),
+            text=received.text,
             language=data.get("language"),
             slug=data.get("slug"),
-            author=data.get("author", ""),
-            url=data.get("url", ""),
-            published_on=data.get("published_on"),
+            author=data.get("author") or found.get("author", ""),
+            url=data.get("url") or found.get("url", ""),
+            published_on=data.get("published_on") or found.get("published_on"),
+            fetched_at=received.fetched_at,
             user=request.user,
+            job_mode=ImportJob.Mode.STORE if import_jobs.runs_in_background(received.text) else None,
         )
+        if getattr(essay, "import_job", None) is not None:
+            return jobs.accepted_response(essay.import_job)
         return Response(s.EssayDetailSerializer(_essay_with_counts(essay.slug)).data, status=status.HTTP_201_CREATED)
+
+
+ImportJobView = jobs.make_view(DeskAPIView, errors)
 
 
 @extend_schema(
@@ -214,9 +261,8 @@ class EssayDetailView(DeskAPIView):
     responses={201: s.PublicationSerializer, **errors(400, 401, 403, 404, 409)},
 )
 class EssayPublishView(DeskAPIView):
-    permission_classes = [IsAuthenticated, IsDeskMember, IsEditorToWrite]
-
     def post(self, request, slug):
+        workflow.check("publish", request.user)
         essay = get_object_or_404(Essay, slug=slug)
         publication = publish_essay(essay, request.user)
         return Response(s.PublicationSerializer(publication).data, status=status.HTTP_201_CREATED)
@@ -292,7 +338,7 @@ class EssayClaimReviewView(APIView):
     renderer_classes = [JSONRenderer]
 
     def get(self, request, slug):
-        publication = Publication.objects.filter(essay__slug=slug).select_related("essay", "published_by").order_by("-number").first()
+        publication = Publication.objects.filter(essay__slug=slug).select_related("essay", "published_by").newest()
         if publication is None:
             raise Http404(_("This essay has no publication yet."))
         return Response(claimreview_jsonld(publication, request))
@@ -320,14 +366,16 @@ def _claim_now(request, claim):
     ),
     post=(
         gettext_lazy("Create a claim"),
-        gettext_lazy("Editors only. A claim at exactly the essay text between `start` and `end` (code points)."),
+        gettext_lazy(
+            "Anyone on the desk (a reviewer who spots a missed assertion, or an editor). "
+            "A new `open` claim at exactly the essay text between `start` and `end` (code points)."
+        ),
         s.ClaimCreateSerializer,
     ),
     created=s.ClaimSerializer,
     create_errors=(400, 401, 403),
 )
 class ClaimListView(DeskListView):
-    permission_classes = [IsAuthenticated, IsDeskMember, IsEditorToWrite]
     serializer_class = s.ClaimSerializer
     filterset_class = ClaimFilter
 
@@ -338,6 +386,7 @@ class ClaimListView(DeskListView):
         return self.list_response(self.get_queryset(), s.ClaimSerializer)
 
     def post(self, request):
+        workflow.check("create", request.user)
         data = dict(_validated(s.ClaimCreateSerializer, request))
         essay = Essay.objects.filter(slug=data.pop("essay")).first()
         if essay is None:
@@ -397,7 +446,15 @@ class ClaimTransitionView(DeskAPIView):
     def post(self, request, pk):
         claim = _get_claim(pk)
         data = _validated(s.TransitionSerializer, request)
-        workflow.transition(claim, data["action"], request.user, comment=data.get("comment", ""), version=data.get("version"))
+        workflow.transition(
+            claim,
+            data["action"],
+            request.user,
+            comment=data.get("comment", ""),
+            version=data.get("version"),
+            confirm_unverified_excerpts=data.get("confirm_unverified_excerpts", False),
+            public_note=data.get("public_note", ""),
+        )
         return _claim_now(request, claim)
 
 
@@ -421,14 +478,44 @@ class ClaimSourcesView(DeskListView):
     filter_backends = []
 
     def get(self, request, pk):
-        return self.claim_list_response(pk, Source.objects.select_related("added_by").order_by("added_at", "id"), s.SourceSerializer)
+        return self.claim_list_response(
+            pk, Source.objects.select_related("added_by", "capture").order_by("added_at", "id"), s.SourceSerializer
+        )
 
     def post(self, request, pk):
         claim = _get_claim(pk)
         fields = dict(_validated(s.SourceCreateSerializer, request))
         version = fields.pop("version", None)
         source = workflow.add_source(claim, request.user, version=version, **fields)
-        return Response(s.SourceCreatedSerializer(source).data, status=status.HTTP_201_CREATED)
+        return Response(s.SourceCreatedSerializer(source, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    tags=["claims"],
+    summary=gettext_lazy("Capture a source's page again"),
+    description=gettext_lazy(
+        "Anyone on the desk, in any state of the claim. The page is fetched again in the background; "
+        "the answer is the source with its capture as it is now (poll the sources to see the new one)."
+    ),
+    parameters=[
+        CLAIM_ID,
+        OpenApiParameter("source_id", OpenApiTypes.INT, OpenApiParameter.PATH, description=gettext_lazy("The source's id.")),
+    ],
+    request=None,
+    responses={202: s.SourceSerializer, **errors(401, 403, 404)},
+)
+class SourceRecaptureView(DeskAPIView):
+    def post(self, request, pk, source_id):
+        claim = _get_claim(pk)
+        if not 0 < source_id <= BIGINT_MAX:
+            raise Http404
+        source = get_object_or_404(Source.objects.select_related("added_by"), pk=source_id, claim=claim)
+        workflow.check("note", request.user, claim)
+        from evidence.signals import enqueue_capture
+
+        enqueue_capture(source.pk)
+        source = Source.objects.select_related("added_by", "capture").get(pk=source.pk)
+        return Response(s.SourceSerializer(source, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
 
 
 @_list_and_create(
@@ -481,7 +568,7 @@ class ClaimHistoryView(DeskListView):
     summary=gettext_lazy("Get a token"),
     description=gettext_lazy(
         "Exchange a username and password for the token to send as `Authorization: Token <token>`. "
-        "Attempts are limited per username and per address (by default 5 and 20 a minute); over the limit the answer is 429."
+        "Attempts are limited per username from one address and per address (by default 5 and 20 a minute); over the limit the answer is 429."
     ),
     auth=[],
     request=s.TokenRequestSerializer,

@@ -4,6 +4,7 @@ Every position here is a code point offset into the original essay text. Nothing
 copied or rewritten, so each span can be sliced back out of the essay verbatim.
 """
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -15,17 +16,12 @@ import pysbd
 # purpose: Chinese writers use it for trailing off inside a sentence.
 ZH_SENTENCE_END = re.compile(r"[。！？!?]+|[.．](?=\s|$)")
 
-# Clause boundaries inside a Chinese sentence. A comma only splits before a word that
-# starts a new assertion (a turn, a conclusion, a condition, or a new speaker), because
-# splitting every comma would cut a subject from its predicate.
-ZH_CLAUSE_BREAK = re.compile(
-    r"[；;]|[：:]|——+|—|-{2,}"
-    r"|[，,](?=\s*(?:但是?|然而|不过|可是|因此|所以|因而|于是|如果|假如|倘若|要是|一旦|而且|并且|此外|另外|同时"
-    r"|根据|据(?!说|此|悉)"
-    r"|[^，,。；;：:“”\"]{0,12}?(?:表示|指出|透露|宣布|强调|声称|称(?![为之号赞作])))"
-    r")"
-)
-EN_CLAUSE_BREAK = re.compile(r";\s|:\s|\s[—–]\s")
+# Clause boundaries inside a Chinese sentence: semicolons, colons, dashes and every comma (an
+# ASCII comma only when it does not group digits, "85,374"). Each clause is one candidate claim:
+# "出口增长5%，进口下降3%，顺差达1000亿元" is three atomic claims, not one; a clause too short to
+# stand alone ("7月份", "截至4月底") is joined to the next one (see _clauses).
+ZH_CLAUSE_BREAK = re.compile(r"[；;]|[：:]|——+|—|-{2,}|[，,]|[…⋯]{2,}")
+EN_CLAUSE_BREAK = re.compile(r";\s|:\s|\s[—–]\s|\s--\s|,\s")
 
 LINE = re.compile(r"[^\n\r\u2028\u2029]+")
 # A line made only of rule characters: "------", "====", "***", "———", box drawing.
@@ -47,17 +43,20 @@ ZH_QUOTES = {"“": "”", "‘": "’", "「": "」", "『": "』", '"': '"'}
 EN_QUOTES = {"“": "”", '"': '"'}
 BRACKETS = {"(": ")", "（": "）", "[": "]", "【": "】", "《": "》", "〈": "〉"}
 
-SPEECH_VERB_BEFORE_ZH = re.compile(r"(?:说|称|表示|道|问|指出|强调|回应|坦言|写道|透露|宣布)[，,：:]?\s*$")
+SPEECH_VERB_BEFORE_ZH = re.compile(
+    r"(?:说|說|称|稱|表示|道|问|問|指出|强调|強調|回应|回應|坦言|写道|寫道|透露|宣布|说明|說明|补充|補充|提到|介绍|介紹)[，,：:]?\s*$"
+)
 SPEECH_VERB_BEFORE_EN = re.compile(
     r"\b(?:said|says|say|told(?:\s+\w+)?|asked|added|wrote|writes|explained|recalled|replied|declared|insisted)\s*[,:]?\s*$",
     re.IGNORECASE,
 )
 TAIL_ZH = re.compile(
-    r"[，,]?\s*(?:他|她|他们|她们|[^，,。；;！？!?“”]{1,12}?)(?:说道?|表示|称|补充道|写道|回忆道|坦言)\s*(?:[，,。；;！!？?]|$)"
+    r"[，,]?\s*(?:他|她|他们|她们|他們|她們|[^，,。；;！？!?“”「」]{1,24}?)"
+    r"(?:说道?|說道?|表示|称|稱|补充道?|補充道?|写道|寫道|回忆道|回憶道|坦言|指出|强调|強調|提到|说明|說明|透露|介绍|介紹)\s*(?:[，,。；;！!？?]|$)"
 )
 TAIL_EN = re.compile(
-    r",?\s*(?:(?:said|says|added|asked|wrote|explained|recalled|replied|told)\b"
-    r"|(?:he|she|they|[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})\s+(?:said|says|added|wrote|explained|recalled)\b)"
+    r",?\s*(?:(?:said|says|added|asked|wrote|explained|recalled|replied|told|stated|noted)\b"
+    r"|(?:he|she|they|(?:the\s+)?[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,5})\s+(?:said|says|added|wrote|explained|recalled|told|stated|noted|tells)\b)"
 )
 
 CLOSERS = "”’」』)）]】》〉"
@@ -107,7 +106,8 @@ class Segmentation:
 # Structure, not claims: bylines, photo captions and credit lines (the whole line), and the
 # dateline that opens a news item (cut off the paragraph it starts).
 STRUCTURE_LINE = re.compile(
-    r"(?:by|written by|reporting by|photo(?:graph)?s?|images?|pictures?|illustrations?|credits?|caption|video)\b\s*(?:by\b|[:：|/])"
+    r"[(\[]?(?:by|written by|reporting by|photo(?:graph)?s?|images?|pictures?|illustrations?|credits?|caption|video)\b\s*(?:by\b|[:：|/])"
+    r"|[(\[](?:reporting|writing|editing|additional reporting) by\b.{0,200}[)\]]\s*$"
     r"|by\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})*\s*(?:[,|]\s*[\w .'’&-]{1,40})?$"
     r"|.{0,200}(?:\((?:AP|AFP|Reuters|Getty)(?: Images)?(?: Photo)?[/ ][^()]{0,60}\)|/\s*(?:Getty Images|AFP|AP|Reuters|Bloomberg|Shutterstock))\s*$"
     r"|(?:记者|記者|文|图|圖|作者|撰文|编辑|編輯|责编|責編|责任编辑|摄影|攝影|图片来源|圖片來源|图源|圖源|图片|圖片|视频|視頻|供图|供圖|翻译|翻譯|校对|校對)\s*[/／:：|丨]"
@@ -116,9 +116,9 @@ STRUCTURE_LINE = re.compile(
     re.IGNORECASE,
 )
 DATELINE = re.compile(
-    r"[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){0,3}(?:,\s*[A-Z][A-Za-z.]{1,15}){0,2}\s*(?:\([A-Za-z. ]{1,30}\))?\s*(?:[—–]|--?)\s*"
+    r"[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){0,3}(?:,\s*[A-Z][A-Za-z.]{1,15}(?:\s+\d{1,2})?){0,2}\s*(?:\([A-Za-z. ]{1,30}\))?(?:\s*[—–]\s*|\s+--?\s+|(?<=\))\s*--?\s*)"
     r"|[【\[（(]?\s*(?:新华社|新華社|中新社|中新网|中新網|中央社|中通社|本报|本報|[^\s，,。、]{1,8}?(?:社|网|網|报|報|台))"
-    r"[^\s，,。、]{0,16}?(?:\d{1,2}\s*月\s*)?\d{1,2}\s*日\s*(?:电|電|讯|訊)\s*(?:[（(](?:记者|記者)[^）)]{1,40}[）)])?[】\]）)]?\s*"
+    r"[^\s，,。、]{0,16}?(?:\d{1,2}\s*月\s*)?\d{1,2}\s*日\s*(?:电|電|讯|訊)\s*(?:[（(](?:记者|記者)[^）)]{1,40}[）)])?[】\]）)]?[\s/／]*"
     r"|[【\[]?本[报報](?:[^\s，,。]{0,8})?[讯訊](?:[（(][^）)]{1,40}[）)])?[】\]]?\s*"
 )
 LIST_ITEM = re.compile(r"(?:[-*•·●▪◦]|\d{1,3}[.、)）]|[（(]\d{1,3}[）)]|[一二三四五六七八九十]+、)\s*")
@@ -142,6 +142,10 @@ def paragraphs(text, language):
             current = None
             continue
         following = lines[n + 1] if n + 1 < len(lines) else None
+        if n and current is not None:
+            gap = text[lines[n - 1].end() : m.start()].replace("\r\n", "\n")
+            if sum(gap.count(ch) for ch in "\n\r\u2028\u2029") >= 2:
+                current = None  # a blank line ends the paragraph
         if _is_heading(text, line, m, following, not blocks and current is None, language):
             current = None
             continue
@@ -293,9 +297,7 @@ def segment(text, language):
             for s_start, s_end in sentence_splitter(text, p_start, p_end, protect, b_start):
                 sentence_no += 1
                 for c_start, c_end, after in _clauses(text, s_start, s_end, protect, b_start, language):
-                    c_start, c_end = trim(text, c_start, c_end)
-                    if c_end <= c_start or not has_content(text, c_start, c_end):
-                        continue
+                    # _clauses trims each clause and keeps only those with content.
                     seg.clauses.append(Clause(c_start, c_end, sentence_no, "quote" if q >= 0 else "text", q, after))
             if q >= 0 or len(seg.clauses) == first:
                 continue
@@ -417,24 +419,124 @@ def _chunks(text, start, end):
         yield start, end
 
 
+# Words that only link a clause to the one before ("其中,城市下降0.3%"): not a claim, and not
+# worth lengthening the next clause with.
+CONNECTIVES = frozenset(
+    "其中 同时 同時 此外 另外 对此 對此 而 但 但是 不过 不過 然而 并且 並且 而且 因此 所以 目前 近年来 近年來 具体来看 具體來看 "
+    "总体来看 總體來看 与此同时 與此同時 首先 其次 再者 最后 最後 另一方面 此前 随后 隨後 当天 當天 今年以来 今年以來 据悉 據悉 "
+    "however but still also meanwhile moreover yet instead and so then indeed besides furthermore".split()
+)
+# An opening adverbial too thin to be a claim ("7月份", "截至4月底", "In January"): joined to the next clause.
+_ZH_TIME_WORDS = re.compile(
+    r"[年月日号號]|[月年]底|[月年]初|以来|以來|期间|期間|截至|截止|同期|全年|上半年|下半年|季度|[上本下]週|[上本下]周|第.{1,3}[週周]"
+)
+# What is left of a time phrase without its time words: "截至4月底" leaves "", "4月经济数据显示" leaves "经济数据显示".
+_ZH_TIME_STRIP = re.compile(
+    r"[\d０-９零〇○一二三四五六七八九十百年月日号號週周季度份底初末今去明本上下前后後第半全同期间間以来來截至止迄从從自到至~～、\s（）()]|[^\w]"
+)
+# An aside that only addresses the reader ("you may recall", "as you know"): dropped, the claim around it stands.
+_EN_ASIDE = re.compile(
+    r"(?:as\s+)?(?:you|we)\s+(?:may|might|will|can|all)\s+(?:recall|remember|know|see|agree)|as\s+(?:you|we)\s+(?:know|saw|have\s+seen)|of\s+course|to\s+be\s+sure",
+    re.IGNORECASE,
+)
+_EN_ADVERBIAL = re.compile(r"(?:in|on|at|by|during|since|for|as of|after|before|last|this|next|like|with|among|from)\b", re.IGNORECASE)
+
+
+_NOT_CONTENT = re.compile(r"[\W_]")
+
+
+def _thin(text, start, end, language):
+    """'join' when the clause only opens the next one, 'drop' when it is a bare connective, else ''."""
+    body = text[start:end]
+    if language == "zh":
+        if body in CONNECTIVES:
+            return "drop"
+        if len(body) > 12:
+            return ""
+        content = len(body) - len(_NOT_CONTENT.findall(body))
+        if body in CONNECTIVES:
+            return "drop"
+        if content <= 3 or (content <= 10 and _ZH_TIME_WORDS.search(body) and len(_ZH_TIME_STRIP.sub("", body)) <= 2):
+            return "join"
+        return ""
+    words = body.split()
+    if body.lower() in CONNECTIVES or _EN_ASIDE.fullmatch(body):
+        return "drop"
+    if len(words) < 3 or (
+        len(words) <= 4 and _EN_ADVERBIAL.match(body) and not re.search(r"\d[\d,.]*\s*(?:%|percent|million|billion)", body)
+    ):
+        return "join"
+    return ""
+
+
 def _clauses(text, start, end, protect, base, language):
-    pattern = ZH_CLAUSE_BREAK if language == "zh" else EN_CLAUSE_BREAK
+    """(start, end, after) of each clause of a sentence, trimmed, thin openers joined to what follows."""
+    raw = []
     cursor = start
     after = "start"
+    pattern = ZH_CLAUSE_BREAK if language == "zh" else EN_CLAUSE_BREAK
     for m in pattern.finditer(text, start, end):
         pos = m.start()
         if protect[pos - base]:
             continue
         mark = m.group().strip() or m.group()
-        if mark[0] in ":：":
-            # Times (10:30) and addresses (https://) are not clause breaks.
+        if mark[0] in ":：,，—-":
+            # Times (10:30), figures (85,374) and addresses (https://) are not clause breaks.
             if pos > start and text[pos - 1].isdigit() and m.end() < end and text[m.end()].isdigit():
                 continue
             if text.startswith("//", m.end()):
                 continue
         if pos > cursor:
-            yield cursor, pos, after
+            raw.append((cursor, pos, after))
         cursor = m.end()
         after = {";": "semicolon", "；": "semicolon", ":": "colon", "：": "colon", ",": "comma", "，": "comma"}.get(mark[0], "dash")
     if cursor < end:
-        yield cursor, end, after
+        raw.append((cursor, end, after))
+    pieces = []
+    for c_start, c_end, after in raw:
+        c_start, c_end = trim(text, c_start, c_end)
+        if c_end > c_start and has_content(text, c_start, c_end):
+            pieces.append([c_start, c_end, after, _thin(text, c_start, c_end, language)])
+    out = []
+    pending = None  # a thin opener waiting for the clause it opens
+    for k, (c_start, c_end, after, thin) in enumerate(pieces):
+        if thin == "drop":
+            if pending is None:
+                continue
+            thin = "join"
+        if pending is not None:
+            c_start, after = pending[0], pending[2]
+            pending = None
+        if thin == "join" and k + 1 < len(pieces) and pieces[k + 1][2] == "comma":
+            pending = (c_start, c_end, after)
+            continue
+        if thin == "join" and out and after == "comma":
+            # A thin clause at the end ("respectively", "据悉"): it belongs to the one before.
+            out[-1] = (out[-1][0], c_end, out[-1][2])
+            continue
+        out.append((c_start, c_end, after))
+    if pending is not None:
+        out.append(pending)
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def sentence_starts(text, language=None):
+    """Offsets where a sentence of `text` begins, as the engine splits it (0 first; more after each sentence end), a tuple.
+
+    The desk's pages use it to show the sentences around a claim, so that they and the
+    engine agree on where a sentence ends ("3.5" and "H800s/A100" are not cut; "……" is not an end).
+    """
+    if language is None:
+        from . import detect_language  # the package imports this module
+
+        language = detect_language(text)
+    starts = [0]
+    zero = bytearray(len(text))
+    splitter = _zh_sentences if language == "zh" else _EnSentences()
+    for m in LINE.finditer(text):
+        for s_start, _s_end in splitter(text, m.start(), m.end(), zero, 0):
+            s_start, _ = trim(text, s_start, _s_end)
+            if s_start > starts[-1]:
+                starts.append(s_start)
+    return tuple(starts)

@@ -6,67 +6,186 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('claims', '0004_dashboard_indexes'),
+        ("claims", "0004_dashboard_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Profile',
+            name="Profile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('time_zone', models.CharField(blank=True, help_text="Empty: the desk's time zone.", max_length=64, verbose_name='time zone')),
-                ('language', models.CharField(blank=True, choices=[('en', 'English'), ('zh-hans', 'Simplified Chinese')], max_length=10, verbose_name='language of mails')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='desk_profile', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "time_zone",
+                    models.CharField(blank=True, help_text="Empty: the desk's time zone.", max_length=64, verbose_name="time zone"),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        blank=True,
+                        choices=[("en", "English"), ("zh-hans", "Simplified Chinese")],
+                        max_length=10,
+                        verbose_name="language of mails",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="desk_profile", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'profile',
-                'verbose_name_plural': 'profiles',
+                "verbose_name": "profile",
+                "verbose_name_plural": "profiles",
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('assigned', 'A claim assigned to you'), ('returned', 'Your claim returned to research'), ('approved', 'Your submission approved'), ('published', 'Your verdict published'), ('mention', 'A note that mentions you'), ('due', 'Claims due tomorrow or overdue'), ('imported', 'An essay you imported received its proposals')], max_length=16, verbose_name='kind')),
-                ('comment', models.TextField(blank=True, verbose_name='comment')),
-                ('items', models.JSONField(blank=True, default=list)),
-                ('day', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(verbose_name='created')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='read')),
-                ('mail_state', models.CharField(choices=[('none', 'No mail'), ('pending', 'Mail queued'), ('digest', 'Waiting for the digest'), ('sent', 'Mail sent'), ('failed', 'Mail failed')], default='none', max_length=8, verbose_name='mail')),
-                ('mail_attempts', models.PositiveSmallIntegerField(default=0)),
-                ('mailed_at', models.DateTimeField(blank=True, null=True)),
-                ('mail_error', models.CharField(blank=True, max_length=300)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('claim', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='claims.claim')),
-                ('essay', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='claims.essay')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("assigned", "A claim assigned to you"),
+                            ("returned", "Your claim returned to research"),
+                            ("approved", "Your submission approved"),
+                            ("published", "Your verdict published"),
+                            ("mention", "A note that mentions you"),
+                            ("due", "Claims due tomorrow or overdue"),
+                            ("imported", "An essay you imported received its proposals"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("comment", models.TextField(blank=True, verbose_name="comment")),
+                ("items", models.JSONField(blank=True, default=list)),
+                ("day", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(verbose_name="created")),
+                ("read_at", models.DateTimeField(blank=True, null=True, verbose_name="read")),
+                (
+                    "mail_state",
+                    models.CharField(
+                        choices=[
+                            ("none", "No mail"),
+                            ("pending", "Mail queued"),
+                            ("digest", "Waiting for the digest"),
+                            ("sent", "Mail sent"),
+                            ("failed", "Mail failed"),
+                        ],
+                        default="none",
+                        max_length=8,
+                        verbose_name="mail",
+                    ),
+                ),
+                ("mail_attempts", models.PositiveSmallIntegerField(default=0)),
+                ("mailed_at", models.DateTimeField(blank=True, null=True)),
+                ("mail_error", models.CharField(blank=True, max_length=300)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="claims.claim"
+                    ),
+                ),
+                (
+                    "essay",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="claims.essay"
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="notifications", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification',
-                'verbose_name_plural': 'notifications',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['recipient', '-created_at', '-id'], name='notification_recipient_new'), models.Index(condition=models.Q(('read_at__isnull', True)), fields=['recipient'], name='notification_unread'), models.Index(fields=['mail_state'], name='notification_mail_state')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['assigned', 'returned', 'approved', 'published', 'mention', 'due', 'imported'])), name='notification_kind_valid'), models.CheckConstraint(condition=models.Q(('mail_state__in', ['none', 'pending', 'digest', 'sent', 'failed'])), name='notification_mail_state_valid'), models.UniqueConstraint(condition=models.Q(('day__isnull', False)), fields=('recipient', 'kind', 'day'), name='notification_one_reminder_a_day')],
+                "verbose_name": "notification",
+                "verbose_name_plural": "notifications",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["recipient", "-created_at", "-id"], name="notification_recipient_new"),
+                    models.Index(condition=models.Q(("read_at__isnull", True)), fields=["recipient"], name="notification_unread"),
+                    models.Index(fields=["mail_state"], name="notification_mail_state"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("kind__in", ["assigned", "returned", "approved", "published", "mention", "due", "imported"])),
+                        name="notification_kind_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("mail_state__in", ["none", "pending", "digest", "sent", "failed"])),
+                        name="notification_mail_state_valid",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("day__isnull", False)),
+                        fields=("recipient", "kind", "day"),
+                        name="notification_one_reminder_a_day",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Preference',
+            name="Preference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('assigned', 'A claim assigned to you'), ('returned', 'Your claim returned to research'), ('approved', 'Your submission approved'), ('published', 'Your verdict published'), ('mention', 'A note that mentions you'), ('due', 'Claims due tomorrow or overdue'), ('imported', 'An essay you imported received its proposals')], max_length=16, verbose_name='kind')),
-                ('delivery', models.CharField(choices=[('app', 'In the app only'), ('email', 'Also by email'), ('digest', 'In the daily digest')], default='email', max_length=8, verbose_name='delivery')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notification_preferences', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("assigned", "A claim assigned to you"),
+                            ("returned", "Your claim returned to research"),
+                            ("approved", "Your submission approved"),
+                            ("published", "Your verdict published"),
+                            ("mention", "A note that mentions you"),
+                            ("due", "Claims due tomorrow or overdue"),
+                            ("imported", "An essay you imported received its proposals"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "delivery",
+                    models.CharField(
+                        choices=[("app", "In the app only"), ("email", "Also by email"), ("digest", "In the daily digest")],
+                        default="email",
+                        max_length=8,
+                        verbose_name="delivery",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="notification_preferences", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification preference',
-                'verbose_name_plural': 'notification preferences',
-                'constraints': [models.UniqueConstraint(fields=('user', 'kind'), name='preference_unique_kind'), models.CheckConstraint(condition=models.Q(('kind__in', ['assigned', 'returned', 'approved', 'published', 'mention', 'due', 'imported'])), name='preference_kind_valid'), models.CheckConstraint(condition=models.Q(('delivery__in', ['app', 'email', 'digest'])), name='preference_delivery_valid')],
+                "verbose_name": "notification preference",
+                "verbose_name_plural": "notification preferences",
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "kind"), name="preference_unique_kind"),
+                    models.CheckConstraint(
+                        condition=models.Q(("kind__in", ["assigned", "returned", "approved", "published", "mention", "due", "imported"])),
+                        name="preference_kind_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("delivery__in", ["app", "email", "digest"])), name="preference_delivery_valid"
+                    ),
+                ],
             },
         ),
     ]

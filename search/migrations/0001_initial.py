@@ -21,8 +21,7 @@ SQLITE_BACKWARD = [
     "DROP TABLE IF EXISTS search_fts",
 ]
 POSTGRES_FORWARD = [
-    "ALTER TABLE search_searchdocument ADD COLUMN vector tsvector "
-    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, terms)) STORED",
+    "ALTER TABLE search_searchdocument ADD COLUMN vector tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, terms)) STORED",
     "CREATE INDEX search_document_vector ON search_searchdocument USING gin (vector)",
 ]
 POSTGRES_BACKWARD = [
@@ -40,35 +39,55 @@ def _run(statements_by_vendor):
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='SearchDocument',
+            name="SearchDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('claim', 'Claim'), ('source', 'Source'), ('note', 'Note'), ('essay', 'Essay'), ('published', 'Published check')], max_length=10, verbose_name='kind')),
-                ('object_id', models.BigIntegerField(verbose_name='object')),
-                ('claim_id', models.BigIntegerField(blank=True, null=True)),
-                ('essay_id', models.BigIntegerField(blank=True, null=True)),
-                ('status', models.CharField(blank=True, max_length=16, verbose_name='status')),
-                ('verdict', models.CharField(blank=True, max_length=16, verbose_name='verdict')),
-                ('date', models.DateTimeField(blank=True, null=True, verbose_name='date')),
-                ('title', models.CharField(blank=True, max_length=500, verbose_name='title')),
-                ('url', models.CharField(max_length=300, verbose_name='link')),
-                ('body', models.TextField()),
-                ('folded', models.TextField()),
-                ('terms', models.TextField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("claim", "Claim"),
+                            ("source", "Source"),
+                            ("note", "Note"),
+                            ("essay", "Essay"),
+                            ("published", "Published check"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("object_id", models.BigIntegerField(verbose_name="object")),
+                ("claim_id", models.BigIntegerField(blank=True, null=True)),
+                ("essay_id", models.BigIntegerField(blank=True, null=True)),
+                ("status", models.CharField(blank=True, max_length=16, verbose_name="status")),
+                ("verdict", models.CharField(blank=True, max_length=16, verbose_name="verdict")),
+                ("date", models.DateTimeField(blank=True, null=True, verbose_name="date")),
+                ("title", models.CharField(blank=True, max_length=500, verbose_name="title")),
+                ("url", models.CharField(max_length=300, verbose_name="link")),
+                ("body", models.TextField()),
+                ("folded", models.TextField()),
+                ("terms", models.TextField()),
             ],
             options={
-                'verbose_name': 'search document',
-                'verbose_name_plural': 'search documents',
-                'indexes': [models.Index(fields=['claim_id'], name='search_document_claim'), models.Index(fields=['essay_id', 'kind'], name='search_document_essay')],
-                'constraints': [models.UniqueConstraint(fields=('kind', 'object_id'), name='search_document_unique'), models.CheckConstraint(condition=models.Q(('kind__in', ['claim', 'source', 'note', 'essay', 'published'])), name='search_document_kind_valid')],
+                "verbose_name": "search document",
+                "verbose_name_plural": "search documents",
+                "indexes": [
+                    models.Index(fields=["claim_id"], name="search_document_claim"),
+                    models.Index(fields=["essay_id", "kind"], name="search_document_essay"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("kind", "object_id"), name="search_document_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(("kind__in", ["claim", "source", "note", "essay", "published"])),
+                        name="search_document_kind_valid",
+                    ),
+                ],
             },
         ),
         migrations.RunPython(

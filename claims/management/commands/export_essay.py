@@ -10,8 +10,8 @@ from claims.models import Essay
 
 class Command(BaseCommand):
     help = (
-        "Write one essay with its claims, sources, notes, history and publications as a checksummed JSON backup "
-        "(to standard output, or to --output). Restore it with: import_essay --from-json FILE."
+        "Write one essay with its claims, sources, notes, history and publications as a JSON backup signed with the "
+        "desk's BACKUP_KEY (to standard output, or to --output). Restore it with: import_essay --from-json FILE."
     )
 
     def add_arguments(self, parser):
@@ -46,4 +46,4 @@ class Command(BaseCommand):
             Path(temporary).unlink(missing_ok=True)
             raise CommandError(f"{target}: {exc.strerror}.") from None
         claims = essay.claims.count()
-        self.stderr.write(f"Wrote “{essay.title}” ({claims} claims) to {target}.")
+        self.stderr.write(f"Wrote “{essay.title}” ({claims} claims) to {target}, signed with the backup key {backup.key_fingerprint()}.")

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 
 from claims.extraction import detect_language, propose
 from claims.management.files import read_essay
+from claims.reasons import translate_reasons
 
 
 class Command(BaseCommand):
@@ -36,7 +37,7 @@ def describe(number, p):
     if p.speaker:
         lines.append(f"  speaker: {p.speaker}")
     lines.append(f"  claim: {p.quote}")
-    lines.append(f"  why: {'; '.join(p.reasons)}")
+    lines.append(f"  why: {'; '.join(translate_reasons(p.reasons))}")
     if p.duplicate_of is not None:
         lines.append(f"  repeats #{p.duplicate_of + 1}")
     return "\n".join(lines) + "\n"

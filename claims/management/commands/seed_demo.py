@@ -110,6 +110,11 @@ OPENAI_STAFF_REASON = (
     "The first verdict treated “150” as a confirmed, exact figure. OpenAI published no headcount for 2019 and reports of its size vary, "
     "so the number is an approximation: “mostly true”, not “true”."
 )
+# What readers see in the corrections log (the reason above stays in the claim's history).
+OPENAI_STAFF_PUBLIC_NOTE = (
+    "We first rated “150 employees” as exact. OpenAI published no headcount for 2019; reports put the lab at 100 to 150 people, "
+    "so the figure is an approximation and the verdict is now “mostly true”."
+)
 
 H800 = Check(
     fragment="H800在2022年首轮出口管制中被允许,但在2023年10月控制更新时被禁止",
@@ -403,7 +408,7 @@ class Demo:
     def correct(self, claim):
         """Reopen the published OpenAI claim, fix the verdict, have another editor approve it."""
         claim.refresh_from_db()
-        claim = workflow.transition(claim, "reopen", self.editor, comment=OPENAI_STAFF_REASON)
+        claim = workflow.transition(claim, "reopen", self.editor, comment=OPENAI_STAFF_REASON, public_note=OPENAI_STAFF_PUBLIC_NOTE)
         workflow.add_note(claim, self.reviewer1, "Reopened: rewriting the explanation so that 150 reads as an approximation.")
         claim = workflow.edit(claim, self.reviewer1, OPENAI_STAFF_CORRECTED, claim.version)
         claim = workflow.transition(claim, "submit", self.reviewer1)

@@ -14,6 +14,7 @@ every key: it occurs in the text, its first occurrence is the annotated span (te
 is listed twice. `python check.py --check` only checks that the JSON files are up to date and valid.
 `python check.py --baseline /path/to/score_claims.py` also prints the trivial baseline's scores per text.
 """
+
 import json
 import sys
 from pathlib import Path
@@ -42,8 +43,7 @@ def parse(ann_path, text):
             raise CorpusError(f"{ann_path.name}: header lacks {field}")
     if meta["language"] not in LANGUAGES:
         raise CorpusError(f"{ann_path.name}: unknown language {meta['language']!r}")
-    gold = {"about": f"{meta['outlet']}, {meta['date']}, {meta['url']}", **meta,
-            "primary": [], "secondary": [], "negative": []}
+    gold = {"about": f"{meta['outlet']}, {meta['date']}, {meta['url']}", **meta, "primary": [], "secondary": [], "negative": []}
     seen = set()
     for n, line in enumerate(body.splitlines(), 1):
         if not line.strip() or line.startswith("#"):
@@ -104,8 +104,17 @@ def counts(corpus):
     rows = []
     for name, (text, gold) in corpus.items():
         named = sum(1 for p in gold["primary"] if p["speaker"])
-        rows.append({"text": name, "language": gold["language"], "chars": len(text), "primary": len(gold["primary"]),
-                     "secondary": len(gold["secondary"]), "negative": len(gold["negative"]), "speakers_named": named})
+        rows.append(
+            {
+                "text": name,
+                "language": gold["language"],
+                "chars": len(text),
+                "primary": len(gold["primary"]),
+                "secondary": len(gold["secondary"]),
+                "negative": len(gold["negative"]),
+                "speakers_named": named,
+            }
+        )
     return rows
 
 
@@ -114,13 +123,16 @@ def main(argv):
     rows = counts(corpus)
     print(f"{'text':32} {'lang':7} {'chars':>6} {'prim':>5} {'sec':>4} {'neg':>4} {'spk':>4}")
     for r in rows:
-        print(f"{r['text']:32} {r['language']:7} {r['chars']:6} {r['primary']:5} {r['secondary']:4} "
-              f"{r['negative']:4} {r['speakers_named']:4}")
+        print(
+            f"{r['text']:32} {r['language']:7} {r['chars']:6} {r['primary']:5} {r['secondary']:4} {r['negative']:4} {r['speakers_named']:4}"
+        )
     for lang in sorted(LANGUAGES):
         sub = [r for r in rows if r["language"] == lang]
-        print(f"{lang:7} texts {len(sub):2}  primary {sum(r['primary'] for r in sub):4}  "
-              f"secondary {sum(r['secondary'] for r in sub):3}  negative {sum(r['negative'] for r in sub):3}  "
-              f"speakers named {sum(r['speakers_named'] for r in sub):3}")
+        print(
+            f"{lang:7} texts {len(sub):2}  primary {sum(r['primary'] for r in sub):4}  "
+            f"secondary {sum(r['secondary'] for r in sub):3}  negative {sum(r['negative'] for r in sub):3}  "
+            f"speakers named {sum(r['speakers_named'] for r in sub):3}"
+        )
     print(f"total   texts {len(rows):2}  primary {sum(r['primary'] for r in rows):4}")
     if "--baseline" in argv:
         import importlib.util
@@ -130,12 +142,11 @@ def main(argv):
         spec.loader.exec_module(sc)
         for name, (text, gold) in corpus.items():
             s = sc.score(text, gold, sc.baseline(text))
-            print(f"baseline {name:32} recall {s['recall']:.2f} precision {s['precision']:.2f} "
-                  f"tightness {s['tightness']:.2f}")
+            print(f"baseline {name:32} recall {s['recall']:.2f} precision {s['precision']:.2f} tightness {s['tightness']:.2f}")
 
 
 if __name__ == "__main__":
     try:
         main(sys.argv[1:])
     except CorpusError as e:
-        raise SystemExit(str(e))
+        raise SystemExit(str(e)) from None
