@@ -61,6 +61,7 @@ import logging
 from dataclasses import dataclass
 from functools import wraps
 
+from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -697,19 +698,44 @@ def assign(claim, user, assignee, version=None):
         return _assign_locked(claim, user, assignee, timezone.now())
 
 
-@_retrying
 def add_source(claim, user, version=None, **fields):
     """Attach evidence. Changing the evidence of a reviewed claim voids the review."""
+    return add_sources(claim, user, [fields], version=version, action="add_source")[0]
+
+
+@_retrying
+def add_sources(claim, user, sources, version=None, action="add_source"):
+    """Attach several sources (dicts of Source fields) in one step: all or none, one new version of the claim,
+    one history row per source, a review voided once. Returns the new sources."""
     now = timezone.now()
     with transaction.atomic():
-        claim = _lock(claim.pk, version, user, "add_source")
+        claim = _lock(claim.pk, version, user, action)
         check("add_source", user, claim)
-        source = Source(claim=claim, added_by=user, added_at=now, **fields)
-        source.full_clean(exclude=["claim", "added_by"])
-        source.save()
-        _evidence_changed(claim, user, now, EventKind.SOURCE_ADDED, {"source": [None, source.url]})
-    _log("workflow.source_added", user, claim, source=source.pk)
-    return source
+        if not sources:
+            return []
+        have = Source.objects.filter(claim_id=claim.pk).count()
+        limit = settings.MAX_SOURCES_PER_CLAIM
+        if have + len(sources) > limit:
+            _refuse(
+                InvalidInput(
+                    _("A claim can have at most %(limit)s sources; this one has %(count)s.") % {"limit": limit, "count": have},
+                    {"url": [_("Remove a source first.")]},
+                ),
+                user,
+                claim,
+                action,
+            )
+        new = []
+        for fields in sources:
+            source = Source(claim=claim, added_by=user, added_at=now, **fields)
+            source.full_clean(exclude=["claim", "added_by"])
+            new.append(source)
+        for source in new:
+            source.save()  # its post_save queues the capture and the source's search document
+        _evidence_changed(claim, user, now, EventKind.SOURCE_ADDED, [{"source": [None, source.url]} for source in new])
+    for source in new:
+        _log("workflow.source_added", user, claim, source=source.pk)
+    return new
 
 
 @_retrying
@@ -728,10 +754,12 @@ def remove_source(source, user, version=None):
 
 
 def _evidence_changed(claim, user, now, kind, changes):
+    """`changes`: one event's changes, or a list of them (one event each, all at the claim's new version)."""
     old_status = claim.status
     voids_review = old_status in REVIEWED_STATUSES
     _save(claim, now, **({"status": Status.RESEARCHING} if voids_review else {}))
-    record(claim, user, kind, now, changes=changes)
+    for one in changes if isinstance(changes, list) else [changes]:
+        record(claim, user, kind, now, changes=one)
     if voids_review:
         _record_void(claim, user, now, old_status, ["sources"])
 

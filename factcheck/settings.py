@@ -74,7 +74,9 @@ def database_from_url(url):
     return config
 
 
-SQLITE_OPTIONS = {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+# SQLite: a write waits at most SQLITE_TIMEOUT seconds for another writer's lock, then the request answers 503
+# (nothing changed, try again) well before a client or gunicorn gives up on it.
+SQLITE_OPTIONS = {"transaction_mode": "IMMEDIATE", "timeout": envint("SQLITE_TIMEOUT", 10), "init_command": "PRAGMA journal_mode=WAL;"}
 
 DEBUG = envbool("DEBUG", True)
 
@@ -278,6 +280,8 @@ IMPORT_FETCH_TIMEOUT = envint("IMPORT_FETCH_TIMEOUT", 15)
 SOURCE_CAPTURE = envbool("SOURCE_CAPTURE", True)
 SOURCE_CAPTURE_MAX_BYTES = envint("SOURCE_CAPTURE_MAX_BYTES", 10 * 1024 * 1024)
 SOURCE_RECHECK_DAYS = envint("SOURCE_RECHECK_DAYS", 30)
+# Most sources one claim may have: a check cites a handful; a runaway script or a mistaken reuse stops here.
+MAX_SOURCES_PER_CLAIM = envint("MAX_SOURCES_PER_CLAIM", 100)
 
 # "Checked before" outside the desk (search/factcheck_api.py): Google's Fact Check Claim Search API,
 # off unless a key is given; its answers are shown apart, labelled as from outside the desk.

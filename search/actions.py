@@ -10,18 +10,16 @@ COPIED = ("url", "title", "publisher", "published_on", "archive_url", "excerpt",
 
 
 def reuse_sources(claim, user, earlier, version=None):
-    """Add every source of `earlier` that `claim` lacks (by URL), through the workflow; all or nothing. Returns the new sources."""
+    """Add every source of `earlier` that `claim` lacks (by URL), through the workflow in one step; all or nothing. Returns the new sources."""
     workflow.check("add_source", user, claim)
     if earlier.pk == claim.pk:
         raise workflow.InvalidInput(_("Choose another claim."), {"earlier": [_("Choose another claim.")]})
-    added = []
     with transaction.atomic():
         have = set(Source.objects.filter(claim_id=claim.pk).values_list("url", flat=True))
+        new = []
         for source in Source.objects.filter(claim_id=earlier.pk).order_by("added_at", "id"):
-            if source.url in have:
-                continue
-            fields = {name: getattr(source, name) for name in COPIED}
-            # The version the reviewer saw guards the first write; the next ones follow from it.
-            added.append(workflow.add_source(claim, user, version=version if not added else None, **fields))
-            have.add(source.url)
-    return added
+            if source.url not in have:
+                new.append({name: getattr(source, name) for name in COPIED})
+                have.add(source.url)
+        # One step under one lock, at the version the reviewer saw: all the sources, or none (the cap, a conflict).
+        return workflow.add_sources(claim, user, new, version=version, action="reuse_sources")

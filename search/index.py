@@ -42,57 +42,57 @@ def _join(*parts):
     return "\n".join(p for p in parts if p)
 
 
+def _claim_document(claim):
+    return _document(
+        Kind.CLAIM,
+        claim.pk,
+        _join(claim.quote, claim.normalized, claim.verdict_summary, claim.speaker),
+        claim_id=claim.pk,
+        essay_id=claim.essay_id,
+        status=claim.status,
+        verdict=claim.verdict,
+        date=claim.updated_at,
+        title=claim.essay.title,
+        url=reverse("claim", args=[claim.pk]),
+    )
+
+
+def _source_document(source, claim):
+    return _document(
+        Kind.SOURCE,
+        source.pk,
+        _join(source.title, source.publisher, source.excerpt),
+        claim_id=claim.pk,
+        essay_id=claim.essay_id,
+        status=claim.status,
+        verdict=claim.verdict,
+        date=source.added_at,
+        title=source.title or source.url[:500],
+        url=reverse("claim", args=[claim.pk]) + "#sources",
+    )
+
+
+def _note_document(note, claim):
+    return _document(
+        Kind.NOTE,
+        note.pk,
+        note.text,
+        claim_id=claim.pk,
+        essay_id=claim.essay_id,
+        status=claim.status,
+        verdict=claim.verdict,
+        date=note.created_at,
+        title=claim.essay.title,
+        url=reverse("claim", args=[claim.pk]) + "#notes",
+    )
+
+
 def claim_documents(claims, sources, notes):
     """The documents of these claims and of their sources and notes (claims carry their essay)."""
     by_id = {claim.pk: claim for claim in claims}
-    docs = []
-    for claim in claims:
-        docs.append(
-            _document(
-                Kind.CLAIM,
-                claim.pk,
-                _join(claim.quote, claim.normalized, claim.verdict_summary, claim.speaker),
-                claim_id=claim.pk,
-                essay_id=claim.essay_id,
-                status=claim.status,
-                verdict=claim.verdict,
-                date=claim.updated_at,
-                title=claim.essay.title,
-                url=reverse("claim", args=[claim.pk]),
-            )
-        )
-    for source in sources:
-        claim = by_id[source.claim_id]
-        docs.append(
-            _document(
-                Kind.SOURCE,
-                source.pk,
-                _join(source.title, source.publisher, source.excerpt),
-                claim_id=claim.pk,
-                essay_id=claim.essay_id,
-                status=claim.status,
-                verdict=claim.verdict,
-                date=source.added_at,
-                title=source.title or source.url[:500],
-                url=reverse("claim", args=[claim.pk]) + "#sources",
-            )
-        )
-    for note in notes:
-        claim = by_id[note.claim_id]
-        docs.append(
-            _document(
-                Kind.NOTE,
-                note.pk,
-                note.text,
-                claim_id=claim.pk,
-                essay_id=claim.essay_id,
-                status=claim.status,
-                verdict=claim.verdict,
-                date=note.created_at,
-                title=claim.essay.title,
-                url=reverse("claim", args=[claim.pk]) + "#notes",
-            )
-        )
+    docs = [_claim_document(claim) for claim in claims]
+    docs += [_source_document(source, by_id[source.claim_id]) for source in sources]
+    docs += [_note_document(note, by_id[note.claim_id]) for note in notes]
     return docs
 
 
@@ -137,15 +137,61 @@ def _replace(kinds, docs, **scope):
 
 
 def index_claims(claim_ids):
+    """Write these claims' documents and those of all their sources and notes again (an import, a rebuild)."""
     ids = sorted(set(claim_ids))
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
-        claims = list(Claim.objects.filter(pk__in=batch).select_related("essay").only(*CLAIM_FIELDS))
-        sources = list(Source.objects.filter(claim_id__in=batch).only("id", "claim_id", "title", "publisher", "excerpt", "url", "added_at"))
-        notes = list(Note.objects.filter(claim_id__in=batch).only("id", "claim_id", "text", "created_at"))
+        claims = _claims(batch)
+        sources = list(Source.objects.filter(claim_id__in=batch).only(*SOURCE_FIELDS))
+        notes = list(Note.objects.filter(claim_id__in=batch).only(*NOTE_FIELDS))
         _replace(CLAIM_KINDS, claim_documents(claims, sources, notes), claim_id__in=batch)
 
 
+def index_claim_heads(claim_ids):
+    """A change to the claims themselves (a transition, an edit): their own documents are written again, and
+    their sources' and notes' documents only take the new status, verdict and essay title (one UPDATE for each
+    that differs, never re-reading texts that did not change: a claim's cost stays the same with 5 sources or 500)."""
+    ids = sorted(set(claim_ids))
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        claims = _claims(batch)
+        SearchDocument.objects.filter(kind=Kind.CLAIM, object_id__in=batch).delete()
+        SearchDocument.objects.bulk_create([_claim_document(claim) for claim in claims], batch_size=BATCH)
+        parts = SearchDocument.objects.filter(kind__in=[Kind.SOURCE, Kind.NOTE])
+        # The documents of deleted claims' sources and notes go with them.
+        parts.filter(claim_id__in=set(batch) - {claim.pk for claim in claims}).delete()
+        for claim in claims:
+            parts.filter(claim_id=claim.pk).exclude(status=claim.status, verdict=claim.verdict).update(
+                status=claim.status, verdict=claim.verdict
+            )
+            parts.filter(claim_id=claim.pk, kind=Kind.NOTE).exclude(title=claim.essay.title).update(title=claim.essay.title)
+
+
+def _index_parts(kind, model, fields, make, object_ids):
+    """Sources or notes written or deleted: only their own documents."""
+    ids = sorted(set(object_ids))
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        objects = list(model.objects.filter(pk__in=batch).only(*fields))
+        claims = {claim.pk: claim for claim in _claims({obj.claim_id for obj in objects})}
+        docs = [make(obj, claims[obj.claim_id]) for obj in objects if obj.claim_id in claims]
+        _replace([kind], docs, object_id__in=batch)
+
+
+def index_sources(source_ids):
+    _index_parts(Kind.SOURCE, Source, SOURCE_FIELDS, _source_document, source_ids)
+
+
+def index_notes(note_ids):
+    _index_parts(Kind.NOTE, Note, NOTE_FIELDS, _note_document, note_ids)
+
+
+def _claims(ids):
+    return list(Claim.objects.filter(pk__in=ids).select_related("essay").only(*CLAIM_FIELDS))
+
+
+SOURCE_FIELDS = ("id", "claim_id", "title", "publisher", "excerpt", "url", "added_at")
+NOTE_FIELDS = ("id", "claim_id", "text", "created_at")
 CLAIM_FIELDS = (
     "id",
     "essay_id",
@@ -176,14 +222,15 @@ def index_publications(essay_ids):
     _replace([Kind.PUBLISHED], docs, essay_id__in=ids)
 
 
-def index_essay_claims(essay_ids):
-    index_claims(Claim.objects.filter(essay_id__in=set(essay_ids)).values_list("pk", flat=True))
-
-
+# What a commit may have changed, each with the writer of its documents; "claim" is a claim itself (its own
+# document, and the status and verdict its sources and notes carry), "essay_claims" all of an essay's claims
+# with their sources and notes (an import, a publication).
 WRITERS = {
-    "claim": index_claims,
+    "claim": index_claim_heads,
+    "source": index_sources,
+    "note": index_notes,
     "essay": index_essays,
-    "essay_claims": index_essay_claims,
+    "essay_claims": index_claims,
     "published": index_publications,
 }
 
@@ -213,24 +260,26 @@ def flush(using="default"):
         return
     work = {what: set(ids) for what, ids in pending.items()}
     pending.clear()
-    claims = work.pop("claim", set())
+    claims = set()
     try:
         with transaction.atomic(using=using):
-            # A whole essay's claims join the single claims, so that none is written twice.
+            # A whole essay's claims are written in full; the single claims among them are then not written twice.
             if "essay_claims" in work:
-                claims |= set(Claim.objects.filter(essay_id__in=work["essay_claims"]).values_list("pk", flat=True))
-            for what, ids in work.items():
-                if what != "essay_claims":
-                    WRITERS[what](ids)
-            if claims:
-                index_claims(claims)
+                whole = set(Claim.objects.filter(essay_id__in=work["essay_claims"]).values_list("pk", flat=True))
+                index_claims(whole)
+                claims |= whole
+            heads = work.get("claim", set()) - claims
+            if heads:
+                index_claim_heads(heads)
+                claims |= heads
+            for what in ("source", "note", "essay", "published"):
+                if work.get(what):
+                    WRITERS[what](work[what])
     except OperationalError as error:
         # The database is busy (SQLite: another writer held the lock past the timeout). The change itself has
         # committed; keep the documents queued, so that the next commit of this process writes them.
         for what, ids in work.items():
             pending.setdefault(what, set()).update(ids)
-        if claims:
-            pending.setdefault("claim", set()).update(claims)
         log.warning("search.index.deferred", extra={"event": "search.index.deferred", "error": str(error)})
         return
     # Once every document is current, so that claims written together find each other. A few claims (an edit,

@@ -21,12 +21,22 @@ def claim_changed(sender, instance, using, **kwargs):
     index.schedule("claim", instance.pk, using)
 
 
+@receiver(post_save, sender=ClaimEvent)
+def claim_event(sender, instance, using, **kwargs):
+    index.schedule("claim", instance.claim_id, using)
+
+
+# A source or a note: its own document only (the claim's event, written beside it, updates the claim's).
 @receiver(post_save, sender=Source)
 @receiver(post_delete, sender=Source)
+def source_changed(sender, instance, using, **kwargs):
+    index.schedule("source", instance.pk, using)
+
+
 @receiver(post_save, sender=Note)
-@receiver(post_save, sender=ClaimEvent)
-def claim_part_changed(sender, instance, using, **kwargs):
-    index.schedule("claim", instance.claim_id, using)
+@receiver(post_delete, sender=Note)
+def note_changed(sender, instance, using, **kwargs):
+    index.schedule("note", instance.pk, using)
 
 
 @receiver(post_save, sender=Essay)

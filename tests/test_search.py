@@ -145,6 +145,51 @@ def test_the_index_follows_every_change(desk, editor, reviewer, indexed):
     assert not SearchDocument.objects.filter(claim_id=claim.pk).exists()
 
 
+def test_sources_and_notes_follow_their_claim_and_are_written_alone(desk, editor, reviewer, indexed):
+    claim = desk["exports"]
+    with indexed():
+        claim = workflow.transition(claim, "start", reviewer)
+        kept = workflow.add_source(claim, reviewer, url="https://example.org/customs", title="海关统计快讯", stance="supports")
+        gone = workflow.add_source(claim, reviewer, url="https://example.org/old", title="旧口径说明", stance="supports")
+        workflow.add_note(claim, reviewer, "请核对顺差口径")
+    parts = SearchDocument.objects.filter(claim_id=claim.pk, kind__in=[Kind.SOURCE, Kind.NOTE])
+    assert sorted(parts.values_list("kind", flat=True)) == ["note", "source", "source"]
+    assert set(parts.values_list("status", flat=True)) == {Status.RESEARCHING}
+    with indexed():
+        workflow.remove_source(gone, reviewer)
+        claim.refresh_from_db()
+        workflow.edit(claim, reviewer, {"verdict": "mostly_true"}, claim.version)
+    assert not SearchDocument.objects.filter(kind=Kind.SOURCE, object_id=gone.pk).exists()
+    assert set(parts.values_list("verdict", flat=True)) == {"mostly_true"}  # the claim's verdict, on its parts
+    # What was written change by change is what a rebuild writes.
+    before = sorted(SearchDocument.objects.values_list("kind", "object_id", "status", "verdict", "title", "terms"))
+    from django.core.management import call_command
+
+    call_command("search_index", verbosity=0)
+    assert sorted(SearchDocument.objects.values_list("kind", "object_id", "status", "verdict", "title", "terms")) == before
+    assert [hit.object_id for hit in search("海关统计快讯", Filters(kinds=(Kind.SOURCE,))).hits] == [kept.pk]
+    assert search("旧口径说明", Filters(kinds=(Kind.SOURCE,))).hits == []
+
+
+@pytest.mark.parametrize("count", [3, 60])
+def test_indexing_a_claim_change_does_not_grow_with_its_sources(count, editor, reviewer, indexed, django_capture_on_commit_callbacks):
+    with indexed():
+        _essay, claim = essay_with_claim(editor, EXPORTS, "2025年中国出口首破万亿元")
+        for number in range(count):
+            add_source(claim, reviewer, url=f"https://example.org/{number}", title=f"海关统计 {number}", excerpt="出口首破万亿元" * 20)
+    with django_capture_on_commit_callbacks() as callbacks:
+        claim = workflow.transition(Claim.objects.get(pk=claim.pk), "start", reviewer)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        for callback in callbacks:
+            callback()
+    # Claim document, one UPDATE of the parts' status, the matches: the same few queries for 3 sources or 60.
+    assert len(queries) == 12, "\n".join(q["sql"][:150] for q in queries)
+    assert set(SearchDocument.objects.filter(claim_id=claim.pk, kind=Kind.SOURCE).values_list("status", flat=True)) == {Status.RESEARCHING}
+
+
 def test_a_rolled_back_change_never_reaches_the_index(desk, editor, reviewer, indexed):
     from django.db import transaction
 
@@ -416,7 +461,7 @@ def test_a_busy_database_defers_the_index_and_hands_the_matches_to_the_worker(ed
     assert SearchDocument.objects.filter(kind=Kind.CLAIM, claim_id=claim.pk).exists()  # the document itself is written
 
     # The index write itself busy: nothing raised, the documents stay queued for the next commit of this process.
-    monkeypatch.setattr(index, "index_claims", lambda ids: busy(ids))
+    monkeypatch.setattr(index, "index_claim_heads", lambda ids: busy(ids))
     with indexed():
         Claim.objects.filter(pk=claim.pk).update(normalized="Exports passed a trillion yuan")
         index.schedule("claim", claim.pk)

@@ -213,6 +213,53 @@ def test_a_reviewer_reuses_the_earlier_sources_in_one_click(checked, reviewer, i
     assert Source.objects.filter(claim=claim).count() == 2
 
 
+def test_reusing_many_sources_is_one_step_of_the_claim(checked, reviewer, editor):
+    claim, earlier = checked["claim"], checked["earlier"]
+    for number in range(30):
+        add_source(earlier, reviewer, url=f"https://example.org/cpi/{number}", title=f"CPI {number}")
+    claim = workflow.transition(claim, "start", reviewer)
+    from search.actions import reuse_sources
+
+    added = reuse_sources(claim, reviewer, earlier, version=claim.version)
+    assert len(added) == Source.objects.filter(claim=earlier).count() == 31
+    after = Claim.objects.get(pk=claim.pk)
+    assert after.version == claim.version + 1  # one new version, whatever the number of sources
+    events = ClaimEvent.objects.filter(claim=claim, kind="source_added")
+    assert events.count() == 31 and set(events.values_list("version", flat=True)) == {after.version}
+    # Every new source is queued for capture, as one attached by hand is.
+    from django_tasks_db.models import DBTaskResult
+
+    queued = [row.args_kwargs["args"][0] for row in DBTaskResult.objects.filter(task_path__endswith="capture_source")]
+    assert {s.pk for s in added} <= set(queued)
+
+
+def test_a_claim_takes_at_most_max_sources_per_claim_and_a_refusal_adds_nothing(checked, reviewer, settings):
+    settings.MAX_SOURCES_PER_CLAIM = 3
+    claim, earlier = checked["claim"], checked["earlier"]
+    for number in range(2):
+        add_source(earlier, reviewer, url=f"https://example.org/cpi/{number}", title=f"CPI {number}")
+    claim = workflow.transition(claim, "start", reviewer)
+    api = client_for(reviewer)
+    sources = reverse("api_claim_sources", args=[claim.pk])
+    for number in range(2):
+        assert api.post(sources, {"url": f"https://example.org/own/{number}"}, content_type="application/json").status_code == 201
+    claim.refresh_from_db()
+    # The earlier claim's three sources would make five: refused as a whole, with the reason.
+    reuse = api.post(
+        reverse("api_claim_reuse_sources", args=[claim.pk]),
+        {"earlier": earlier.pk, "version": claim.version},
+        content_type="application/json",
+    )
+    assert reuse.status_code == 400
+    assert "at most 3 sources" in reuse.json()["detail"]
+    assert Source.objects.filter(claim=claim).count() == 2
+    assert Claim.objects.get(pk=claim.pk).version == claim.version
+    assert api.post(sources, {"url": "https://example.org/own/2"}, content_type="application/json").status_code == 201
+    full = api.post(sources, {"url": "https://example.org/own/3"}, content_type="application/json")
+    assert full.status_code == 400 and "url" in full.json()["errors"]
+    assert Source.objects.filter(claim=claim).count() == 3
+
+
 def test_the_api_answers_similar_claims(checked, reviewer, client):
     url = reverse("api_claim_similar", args=[checked["claim"].pk])
     body = client_for(reviewer).get(url).json()
