@@ -11,7 +11,7 @@ from claims.extraction.segment import sentence_starts as _engine_sentence_starts
 # --- The essay text with highlights -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mark:
     """One highlighted span: where, how it looks, where it leads, what it says."""
 
@@ -36,33 +36,50 @@ def highlight_text(text, marks):
     length = len(text)
     marks = [m for m in marks if 0 <= m.start < m.end <= length]
     cuts = sorted({0, length, *(m.start for m in marks), *(m.end for m in marks)})
+    # Each mark's opening tag and label, built once (an essay has thousands; their classes and labels repeat).
+    escaped = {}
+
+    def esc(value):
+        found = escaped.get(value)
+        if found is None:
+            found = escaped[value] = _escape(value)
+        return found
+
+    opening, label_after = {}, {}
     by_end = {}
     for m in marks:
+        opening[id(m)] = f'<mark class="{esc(m.css_class)}" data-href="{_escape(m.href)}" title="{esc(m.label)}">'
+        label_after[id(m)] = f'<sup class="mark-label" data-point="{m.end}"><a href="{_escape(m.href)}">{esc(m.label)}</a></sup>'
         by_end.setdefault(m.end, []).append(m)
+    for ending in by_end.values():
+        ending.sort(key=lambda m: (m.start, m.key))
     # Sweep the cuts: open marks are those with start <= a < end.
     ordered = sorted(marks, key=lambda m: (m.start, m.end, m.key))
     active = []
     index = 0
     parts = []
+    append = parts.append
     for a, b in zip(cuts, cuts[1:], strict=False):
         while index < len(ordered) and ordered[index].start <= a:
             active.append(ordered[index])
             index += 1
-        active = [m for m in active if m.end > a]
+        if active:
+            active = [m for m in active if m.end > a]
         # html.escape on every value (what Django's escape() does, without its lazy wrapper per call: thousands of segments).
         # A lone "\r" (an essay stored before line endings were made "\n") stays in the page as &#13;:
         # the HTML parser would drop or fold a raw one and the browser's offsets would drift from the server's.
-        segment = _escape(text[a:b]).replace("\r", "&#13;")
+        segment = _escape(text[a:b])
+        if "\r" in segment:
+            segment = segment.replace("\r", "&#13;")
         if active:
-            top = max(active, key=lambda m: (m.start, -m.end, m.key))
-            parts.append(
-                f'<mark class="{_escape(top.css_class)}" data-href="{_escape(top.href)}" title="{_escape(top.label)}">'
-                f'<span data-start="{a}">{segment}</span></mark>'
-            )
+            top = active[0] if len(active) == 1 else max(active, key=lambda m: (m.start, -m.end, m.key))
+            append(f'{opening[id(top)]}<span data-start="{a}">{segment}</span></mark>')
         else:
-            parts.append(f'<span data-start="{a}">{segment}</span>')
-        for m in sorted(by_end.get(b, []), key=lambda m: (m.start, m.key)):
-            parts.append(f'<sup class="mark-label" data-point="{b}"><a href="{_escape(m.href)}">{_escape(m.label)}</a></sup>')
+            append(f'<span data-start="{a}">{segment}</span>')
+        ending = by_end.get(b)
+        if ending:
+            for m in ending:
+                append(label_after[id(m)])
     # Every value above went through html.escape (quote=True: & < > " '); the offsets are integers.
     return mark_safe("".join(parts))
 

@@ -10,6 +10,7 @@ with a message that says what happened and what comes next.
 from collections import Counter
 from dataclasses import replace
 from functools import wraps
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib import messages
@@ -44,7 +45,7 @@ from .forms import (
     SplitForm,
     TransitionForm,
 )
-from .models import Claim, ClaimEvent, ClaimType, Essay, EssayEvent, ImportJob, Priority, Publication, Source, Status
+from .models import Claim, ClaimEvent, ClaimType, Essay, EssayEvent, ImportJob, Priority, Publication, Source, Status, choice_label
 from .publishing import publish_essay
 from .roles import desk_members
 from .templatetags.desk import display_value, field_label
@@ -502,19 +503,62 @@ def essay_detail(request, slug):
 # Claims listed in the essay page's table (all of them are highlighted in the text): a table of
 # a thousand rows costs ten times the text itself (bench/essay_page.py) and nobody reads it.
 ESSAY_TABLE_ROWS = 50
-ESSAY_PAGE_CLAIM_FIELDS = (
-    "id", "essay_id", "start", "end", "quote", "status", "verdict", "claim_type", "priority", "assignee__id", "assignee__username"
-)  # fmt: skip
+ESSAY_PAGE_CLAIM_FIELDS = ("id", "start", "end", "quote", "status", "verdict", "claim_type", "priority", "assignee__username")
+
+
+class _TableClaim(NamedTuple):
+    """A row of the essay page's table: what it shows, with its labels already translated."""
+
+    id: int
+    quote: str
+    status: str
+    verdict: str
+    type_label: str
+    priority_label: str
+    assignee_name: str | None
+
+
+def _table_claims(rows):
+    """The table's claims from plain rows, each label translated once per page rather than once per row."""
+    labels = {}
+
+    def label(choices, value):
+        if (choices, value) not in labels:
+            labels[choices, value] = str(choice_label(choices, value))
+        return labels[choices, value]
+
+    return [
+        _TableClaim(
+            row.id,
+            row.quote,
+            row.status,
+            row.verdict,
+            label(ClaimType, row.claim_type),
+            label(Priority, row.priority),
+            row.assignee__username,
+        )
+        for row in rows
+    ]
 
 
 def _essay_page_extras():
-    """Whether the essay has a history, and its import still under way: read with the essay, no query of their own."""
+    """Whether the essay has a history, its latest publication, and its import still under way: read with the
+    essay, no query of their own."""
     pending = ImportJob.objects.filter(essay=OuterRef("pk")).exclude(status=ImportJob.State.DONE).order_by("-created_at", "-id")
+    latest = Publication.objects.filter(essay=OuterRef("pk")).order_by("-number")
     return {
         "has_history": Exists(EssayEvent.objects.filter(essay=OuterRef("pk"))),
+        "publication_number": Subquery(latest.values("number")[:1]),
+        "publication_at": Subquery(latest.values("published_at")[:1]),
         "pending_job_id": Subquery(pending.values("pk")[:1]),
         "pending_job_status": Subquery(pending.values("status")[:1]),
     }
+
+
+def _latest_publication(essay):
+    if not hasattr(essay, "publication_number"):
+        return Publication.objects.latest_for(essay)
+    return {"number": essay.publication_number, "published_at": essay.publication_at} if essay.publication_number else None
 
 
 def _history_and_job(essay):
@@ -527,13 +571,16 @@ def _history_and_job(essay):
 
 def _render_essay(request, essay, form=None, status=200, error=None):
     # Only what the marks and the table show: an essay may have thousands of claims (bench/essay_page.py).
-    claims = list(Claim.objects.filter(essay=essay).select_related("assignee").only(*ESSAY_PAGE_CLAIM_FIELDS).order_by("start", "id"))
-    counts = Counter(c.status for c in claims)
+    # Every claim is marked in the text: plain (id, start, end, status) rows (a model instance per claim costs
+    # five times a tuple, bench/essay_page.py); the table's first rows in a query of their own.
+    ordered = Claim.objects.filter(essay=essay).order_by("start", "id")
+    claims = list(ordered.values_list("id", "start", "end", "status"))
+    counts = Counter(status for _id, _start, _end, status in claims)
     ctx = {
         "essay": essay,
         "claims": claims,
         "status_counts": [(value, counts.get(value, 0)) for value in Status.values],
-        "publication": Publication.objects.latest_for(essay),
+        "publication": _latest_publication(essay),
         "form": form or ClaimCreateForm(essay=essay, auto_id="new_%s"),
         "statuses": Status.values,
         "error": error or (_("No claim was made: check the span below.") if form is not None and form.errors else None),
@@ -541,7 +588,7 @@ def _render_essay(request, essay, form=None, status=200, error=None):
         "may_correct": workflow.may("edit_essay", request.user),
         **_history_and_job(essay),
         # The table lists the first claims in text order; the dashboard (filtered by the essay) has them all.
-        "table_claims": claims[:ESSAY_TABLE_ROWS],
+        "table_claims": _table_claims(ordered.values_list(*ESSAY_PAGE_CLAIM_FIELDS, named=True)[:ESSAY_TABLE_ROWS]) if claims else [],
     }
     return render(request, "claims/essay_detail.html", ctx, status=status)
 

@@ -160,11 +160,16 @@ def index_claim_heads(claim_ids):
         parts = SearchDocument.objects.filter(kind__in=[Kind.SOURCE, Kind.NOTE])
         # The documents of deleted claims' sources and notes go with them.
         parts.filter(claim_id__in=set(batch) - {claim.pk for claim in claims}).delete()
+        # One UPDATE per distinct status and verdict (and per essay title), not per claim: a publication of a
+        # thousand claims costs a handful.
+        by_state, by_title = {}, {}
         for claim in claims:
-            parts.filter(claim_id=claim.pk).exclude(status=claim.status, verdict=claim.verdict).update(
-                status=claim.status, verdict=claim.verdict
-            )
-            parts.filter(claim_id=claim.pk, kind=Kind.NOTE).exclude(title=claim.essay.title).update(title=claim.essay.title)
+            by_state.setdefault((claim.status, claim.verdict), []).append(claim.pk)
+            by_title.setdefault(claim.essay.title, []).append(claim.pk)
+        for (status, verdict), pks in by_state.items():
+            parts.filter(claim_id__in=pks).exclude(status=status, verdict=verdict).update(status=status, verdict=verdict)
+        for title, pks in by_title.items():
+            parts.filter(claim_id__in=pks, kind=Kind.NOTE).exclude(title=title).update(title=title)
 
 
 def _index_parts(kind, model, fields, make, object_ids):
@@ -222,11 +227,17 @@ def index_publications(essay_ids):
     _replace([Kind.PUBLISHED], docs, essay_id__in=ids)
 
 
+def index_essay_heads(essay_ids):
+    index_claim_heads(Claim.objects.filter(essay_id__in=set(essay_ids)).values_list("pk", flat=True))
+
+
 # What a commit may have changed, each with the writer of its documents; "claim" is a claim itself (its own
-# document, and the status and verdict its sources and notes carry), "essay_claims" all of an essay's claims
-# with their sources and notes (an import, a publication).
+# document, and the status and verdict its sources and notes carry), "essay_heads" all of an essay's claims so
+# (a publication moves them with one UPDATE; an essay's new title), "essay_claims" all of an essay's claims
+# with their sources and notes written in full (an import).
 WRITERS = {
     "claim": index_claim_heads,
+    "essay_heads": index_essay_heads,
     "source": index_sources,
     "note": index_notes,
     "essay": index_essays,
@@ -268,7 +279,10 @@ def flush(using="default"):
                 whole = set(Claim.objects.filter(essay_id__in=work["essay_claims"]).values_list("pk", flat=True))
                 index_claims(whole)
                 claims |= whole
-            heads = work.get("claim", set()) - claims
+            heads = work.get("claim", set())
+            if work.get("essay_heads"):
+                heads |= set(Claim.objects.filter(essay_id__in=work["essay_heads"]).values_list("pk", flat=True))
+            heads -= claims
             if heads:
                 index_claim_heads(heads)
                 claims |= heads

@@ -43,6 +43,7 @@ def note_changed(sender, instance, using, **kwargs):
 def essay_saved(sender, instance, using, created, **kwargs):
     index.schedule("essay", instance.pk, using)
     if not created:
+        index.schedule("essay_heads", instance.pk, using)  # its title, on its claims' documents
         return
     # An import adds the claims with bulk_create in the same transaction: index them all once it commits.
     index.schedule("essay_claims", instance.pk, using)
@@ -57,4 +58,4 @@ def essay_deleted(sender, instance, using, **kwargs):
 @receiver(post_save, sender=Publication)
 def published(sender, instance, using, **kwargs):
     index.schedule("published", instance.essay_id, using)
-    index.schedule("essay_claims", instance.essay_id, using)
+    index.schedule("essay_heads", instance.essay_id, using)

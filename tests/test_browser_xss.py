@@ -216,7 +216,7 @@ INSPECT = """
       if (name === "src" && el.tagName !== "IMG" && dangerous(attr.value)) bad.push(`${el.tagName} src=${attr.value}`);
       if (name === "src" && el.tagName === "IMG" && /^x$/.test(attr.value)) bad.push("an injected <img src=x>");
     }
-    if (["IFRAME", "FRAME", "OBJECT", "EMBED", "MATH", "DETAILS"].includes(el.tagName) && /xss/.test(el.outerHTML)) bad.push(`injected ${el.tagName}`);
+    if (["IFRAME", "FRAME", "OBJECT", "EMBED", "MATH", "DETAILS"].includes(el.tagName) && /xss/.test(el.outerHTML)) bad.push(`injected ${el.tagName}: ${el.outerHTML.slice(0, 400)}`);
   }
   const ld = [];
   for (const script of document.querySelectorAll("script")) {

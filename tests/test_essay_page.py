@@ -4,6 +4,7 @@ from bs4 import BeautifulSoup
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from claims import workflow
 from claims.models import Claim, ClaimEvent, Essay, Publication, Status
 from claims.text import Mark, claim_context, highlight_text, split_points
 from tests.conftest import ESSAY_TEXT, client_for
@@ -37,6 +38,22 @@ def test_it_highlights_every_claim_with_its_status_in_words(reviewer_client, ess
     assert marks[0]["data-href"] == f"/claims/{claim.pk}/"
     assert rebuilt_text(container) == ESSAY_TEXT
     assert container["data-length"] == str(len(ESSAY_TEXT))
+
+
+def test_the_marked_text_follows_every_change_and_the_language(reviewer, reviewer_client, essay, claim, make_claim):
+    """The page keeps the marked text for its exact inputs: a new status, a new claim or another language is a new one."""
+    marks = lambda: [(m["class"], m.get_text()) for m in page(reviewer_client.get(f"/essays/{essay.slug}/")).select("#essay-text mark")]  # noqa: E731
+    assert marks() == [(["status-open"], "OpenAI只有150名员工")]
+    workflow.transition(claim, "start", reviewer)
+    assert marks() == [(["status-researching"], "OpenAI只有150名员工")]
+    make_claim("中国需要建立自己的ChatGPT")
+    assert [m[1] for m in marks()] == ["OpenAI只有150名员工", "中国需要建立自己的ChatGPT"]
+    Claim.objects.filter(pk=claim.pk).delete()
+    assert marks() == [(["status-open"], "中国需要建立自己的ChatGPT")]
+    chinese = page(reviewer_client.get(f"/essays/{essay.slug}/", headers={"accept-language": "zh-Hans"}))
+    english = page(reviewer_client.get(f"/essays/{essay.slug}/", headers={"accept-language": "en"}))
+    assert "待核查" in chinese.select("#essay-text sup.mark-label a")[0].get_text()
+    assert "Open" in english.select("#essay-text sup.mark-label a")[0].get_text()
 
 
 def test_it_shows_overlapping_claims_and_every_character_exactly_once(reviewer_client, essay, make_claim):

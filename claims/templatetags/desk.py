@@ -22,12 +22,15 @@ helpers (highlight_text, claim_context, split_points) live in claims/text.py.
 """
 
 import datetime as dt
+from collections import namedtuple
+from functools import lru_cache
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from claims.models import Claim, ClaimType, Priority, Stance, Status, Verdict, choice_label, is_http_url
@@ -142,7 +145,7 @@ def display_value(value, field):
 
 
 def claim_marks(claims):
-    """Marks for claims by status, each labelled like "#12 Open"."""
+    """Marks for claims by status, each labelled like "#12 Open" (claims or rows with id, start, end and status)."""
     # One reverse() and one label per status, not per claim: an essay has thousands (bench/essay_page.py).
     href = reverse("claim", args=[0]).replace("/0/", "/{}/")
     labels = {}
@@ -151,11 +154,26 @@ def claim_marks(claims):
         label = labels.get(c.status)
         if label is None:
             label = labels[c.status] = str(choice_label(Status, c.status))
-        marks.append(Mark(c.start, c.end, f"status-{c.status}", href.format(c.pk), f"#{c.pk} {label}", c.pk))
+        marks.append(Mark(c.start, c.end, f"status-{c.status}", href.format(c.id), f"#{c.id} {label}", c.id))
     return marks
 
 
 @register.simple_tag
 def highlighted_claims(text, claims):
-    """{% highlighted_claims essay.text claims %}: the essay text with the claims marked by status."""
-    return highlight_text(text, claim_marks(claims))
+    """{% highlighted_claims essay.text claims %}: the essay text with the claims marked by status (claims, or
+    plain (id, start, end, status) rows).
+
+    Kept by this process for its exact inputs (the text, every claim's id, span and status, the language):
+    what it returns for them never changes, so a page seen again skips the work; any change to a claim is
+    a new key (bench/essay_page.py measures both).
+    """
+    spans = tuple(c if isinstance(c, tuple) else (c.id, c.start, c.end, c.status) for c in claims)
+    return _highlighted(get_language(), text, spans)
+
+
+_Span = namedtuple("_Span", "id start end status")
+
+
+@lru_cache(maxsize=16)  # a few essays at about 600 KB of HTML each (1,000 claims)
+def _highlighted(language, text, spans):
+    return highlight_text(text, claim_marks(_Span(*span) for span in spans))
