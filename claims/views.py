@@ -49,7 +49,7 @@ from .models import Claim, ClaimEvent, ClaimType, Essay, EssayEvent, ImportJob, 
 from .publishing import publish_essay
 from .roles import desk_members
 from .templatetags.desk import display_value, field_label
-from .text import claim_context, split_points
+from .text import Mark, claim_context, highlight_text, split_points
 from .workflow import ACTIONS, EDITABLE_FIELDS, Conflict, InvalidInput, NotAllowed
 
 
@@ -951,7 +951,17 @@ def claim_move_span(request, pk):
 
 def _render_move(request, claim, form, status=200, error=None):
     before, after = claim_context(claim.essay.text, claim.start, claim.end)
-    ctx = {"claim": claim, "essay": claim.essay, "form": form, "before": before, "after": after, "error": error}
+    # The essay's text to select the new passage in, the claim's passage marked (the essay page's offsets).
+    now = Mark(claim.start, claim.end, f"status-{claim.status}", claim.get_absolute_url(), f"#{claim.pk}", claim.pk)
+    ctx = {
+        "claim": claim,
+        "essay": claim.essay,
+        "form": form,
+        "before": before,
+        "after": after,
+        "error": error,
+        "marked_text": highlight_text(claim.essay.text, [now]),
+    }
     return render(request, "claims/claim_move_span.html", ctx, status=status)
 
 

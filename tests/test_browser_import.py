@@ -26,6 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
 ESSAY_JS = Path(__file__).resolve().parent.parent / "claims" / "static" / "claims" / "essay.js"
+OFFSETS_JS = ESSAY_JS.with_name("offsets.js")  # the one definition of an offset, which essay.js and move.js use
 
 
 @pytest.fixture
@@ -66,12 +67,11 @@ def import_ticked(desk):
     return Essay.objects.get(slug=desk.page.url.rstrip("/").rsplit("/", 1)[1])
 
 
-def select_and_create(desk, essay, passage):
-    """Select `passage` on the essay page as a person does (a range over the rendered text) and create a claim there."""
-    page = desk.page
+def select(page, passage, container="essay-text"):
+    """Select `passage` in the rendered essay text as a person does (a range over the page's text nodes)."""
     page.evaluate(
-        """(passage) => {
-          const root = document.getElementById("essay-text");
+        """([passage, container]) => {
+          const root = document.getElementById(container);
           const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
           const nodes = []; let text = ""; let node;
           while ((node = walker.nextNode())) { if (!node.parentElement.closest("[data-point]")) { nodes.push([node, text.length]); text += node.data; } }
@@ -85,8 +85,14 @@ def select_and_create(desk, essay, passage):
           selection.removeAllRanges();
           selection.addRange(range);
         }""",
-        passage,
+        [passage, container],
     )
+
+
+def select_and_create(desk, essay, passage):
+    """Select `passage` on the essay page and create a claim there."""
+    page = desk.page
+    select(page, passage)
     page.wait_for_function("() => !document.getElementById('new-claim-button').disabled")
     page.click("#new-claim-button")
     assert page.locator("#new-claim-quote").inner_text() == passage
@@ -119,6 +125,29 @@ def test_a_pasted_crlf_article_keeps_every_ticked_claim_and_its_offsets(desk):
     passage = third[third.index("Associated Press") : third.index(" poll:")]
     claim = select_and_create(desk, essay, passage)
     assert (claim.start, claim.end, claim.quote) == (EN.index(passage), EN.index(passage) + len(passage), passage)
+
+
+def test_a_claim_moves_to_a_passage_selected_in_the_text(desk):
+    """The move page shows the essay's text: selecting a passage there (after CR LF breaks, in another paragraph) moves the claim."""
+    from django.contrib.auth.models import User
+
+    edith = User.objects.get(username="edith")
+    essay = Essay.objects.create(title="AP poll", slug="ap-poll", language="en", text=intake.normalize_newlines(EN), imported_by=edith)
+    first = [p for p in essay.text.split("\n") if p][0]
+    claim = Claim.objects.create(essay=essay, start=0, end=len(first[:40]), quote=first[:40])
+    fourth = [p for p in essay.text.split("\n") if p.strip()][3]
+    passage = fourth[: len(fourth) // 2].strip()
+    page = desk.page
+    desk.goto(f"/claims/{claim.pk}/span/")
+    select(page, passage, container="move-text")
+    page.wait_for_function("(end) => document.getElementById('id_end').value === end", arg=str(essay.text.index(passage) + len(passage)))
+    assert passage[:20] in page.locator("#move-selection").inner_text()
+    page.screenshot(path="/tmp/move-span.png", full_page=False)
+    desk.click_and_wait(page.get_by_role("button", name="Move the claim"))
+    claim.refresh_from_db()
+    at = essay.text.index(passage)
+    assert (claim.start, claim.end, claim.quote) == (at, at + len(passage), passage)
+    assert "its history records the move" in desk.messages()
 
 
 def test_one_ticked_claim_is_counted_in_the_singular(desk):
@@ -266,6 +295,7 @@ def test_essay_js_turns_a_browser_selection_into_the_servers_offsets(harness, te
     marks = [Mark(a, b)] if marked else []
     cuts = sorted({0, *(m.start for m in marks), *(m.end for m in marks)} - {len(stored)})
     page.set_content(HARNESS.replace("{essay}", str(highlight_text(stored, marks))))
+    page.add_script_tag(path=str(OFFSETS_JS))
     page.add_script_tag(path=str(ESSAY_JS))
     seg_a, off_a = _dom_point(stored, cuts, a)
     seg_b, off_b = _dom_point(stored, cuts, b)
