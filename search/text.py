@@ -102,7 +102,90 @@ COMPOUND = re.compile(r"(\d+)亿(\d{1,4}(?:,\d{3})?|\d{1,3}(?:,\d{3})+)万")
 PERCENT_WORDS = re.compile(r"百分之\s*(\d+(?:\.\d+)?)")
 
 
+# Figures in Chinese numerals, as Taiwan and Hong Kong papers write them (十萬四三四八人次, 四五八例, 六六七點六萬,
+# 百分之十一點九, 二00二年, 六成三): a run of two or more numeral characters that starts with a digit or 十, read as
+# positional (二十四万六千 = 246000) or digit by digit (四五八 = 458), with a decimal part after 点. A single
+# character (一个, 第一) is left alone: it is rarely a figure a claim turns on, and a wrong one would contradict.
+CN_DIGITS = {"零": 0, "〇": 0, "0": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+CN_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十][零〇0一二两三四五六七八九十百千万亿]*(?:点[零〇一二三四五六七八九]+)?[万亿]?")
+# 六成三 is 63%; 八成 after 占/约/逾/近/超/达/有 is 80%.
+CN_TENTHS = re.compile(
+    r"(?:(?<=[占约逾近超达有])([一二三四五六七八九])成(?![一二三四五六七八九]))|([一二三四五六七八九])成([一二三四五六七八九])"
+)
+
+
+def _cn_section(text):
+    """A run below 万 without a scale: positional (三百五十一) or digit by digit (四五八, 二00二)."""
+    if not text:
+        return 0
+    if not any(c in CN_UNITS for c in text):
+        return int("".join(str(CN_DIGITS[c]) for c in text))
+    value, digit, unit = 0, None, None
+    for c in text:
+        if c in CN_UNITS:
+            value += (1 if digit is None else digit) * CN_UNITS[c]
+            digit, unit = None, CN_UNITS[c]
+        elif digit is not None and digit != 0:
+            raise ValueError(text)  # two digits with no unit between (十四五): a name, not a figure
+        else:
+            digit = CN_DIGITS[c]
+            if digit == 0:
+                unit = None  # 一百零五: the 5 is units
+    if digit and unit and unit > 10 and text[-2] in CN_UNITS:
+        return value + digit * unit // 10  # 三百五 is 350, 一千二 is 1200
+    return value + (digit or 0)
+
+
+def chinese_number(run):
+    """The value of a run of Chinese numerals as digits ("104348", "6676000", "11.9"), or None when it is no number."""
+    whole, _, decimals = run.partition("点")
+    scale = 1
+    if decimals and decimals[-1] in "万亿":
+        scale, decimals = (10**4 if decimals[-1] == "万" else 10**8), decimals[:-1]
+    try:
+        value = 0
+        rest = whole
+        for unit, size in (("亿", 10**8), ("万", 10**4)):
+            if unit in rest:
+                head, _, rest = rest.partition(unit)
+                value += _cn_section(head) * size if head else size
+        if len(rest) == 1 and value and whole[-2] in "万亿":
+            value += CN_DIGITS[rest] * (10**3 if whole[-2] == "万" else 10**7)  # 一万二 is 12000
+        else:
+            value += _cn_section(rest)
+        number = Decimal(value)
+        if decimals:
+            if scale == 1 and whole and whole[-1] in "万亿":
+                return None  # 三万点五: not a way figures are written
+            number += Decimal("0." + "".join(str(CN_DIGITS[c]) for c in decimals))
+    except (KeyError, ValueError, InvalidOperation):
+        return None
+    number *= scale
+    text = format(number.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _cn_numerals(folded):
+    def tenths(m):
+        if m.group(1):
+            return f"{CN_DIGITS[m.group(1)] * 10}%"
+        return f"{CN_DIGITS[m.group(2)] * 10 + CN_DIGITS[m.group(3)]}%"
+
+    folded = CN_TENTHS.sub(tenths, folded)
+
+    def numeral(m):
+        run = m.group(0)
+        if len(run) < 2:
+            return run
+        value = chinese_number(run)
+        return run if value is None else value
+
+    return CN_NUMERAL.sub(numeral, folded)
+
+
 def figures_rewritten(folded):
+    folded = _cn_numerals(folded)
     folded = COMPOUND.sub(lambda m: f"{int(m.group(1)) * 10000 + int(m.group(2).replace(',', ''))}万", folded)
     return PERCENT_WORDS.sub(r"\1%", folded)
 

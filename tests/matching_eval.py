@@ -140,3 +140,81 @@ def measure(pairs, misses, claims, limit=10):
         near_misses_above=above,
         shown_at_threshold=shown / total,
     ), details
+
+
+# --- Real restatements across outlets (cross_outlet.json) ----------------------------------------------
+
+
+def load_cross_outlet():
+    return json.loads((MATCHING / "cross_outlet.json").read_text(encoding="utf-8"))
+
+
+def build_corpus_desk(user):
+    """Every text of the evaluation corpus as an essay with all its primary claims; returns {(text, quote): claim id}."""
+    rows = []
+    for meta_path in sorted((DATA / "eval").glob("*.json")):
+        source = meta_path.stem
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        text = (DATA / "eval" / f"{source}.txt").read_text(encoding="utf-8")
+        essay = _essay(source, text, "zh" if source.startswith("zh") else "en", user)
+        essay.save()
+        for item in meta["primary"]:
+            rows.append((source, Claim(essay=essay, start=item["start"], end=item["end"], quote=text[item["start"] : item["end"]])))
+    Claim.objects.bulk_create([claim for _source, claim in rows], batch_size=500)
+    index.rebuild()
+    claims = {}
+    for source, claim in rows:
+        claims.setdefault((source, claim.quote), claim.pk)
+    return claims
+
+
+@dataclass
+class CrossFigures:
+    pairs: int
+    recall_at_1: float
+    recall_at_5: float
+    shown_at_threshold: float
+    near_misses: int
+    near_misses_above: int
+    false_alarms: int  # near misses without a true match in the corpus, shown as "checked before" (score ≥ threshold)
+    unpaired: int
+
+    def __str__(self):
+        return (
+            f"{self.pairs} real restatements: recall@1 {self.recall_at_1:.2f}, recall@5 {self.recall_at_5:.2f}, "
+            f"shown {self.shown_at_threshold:.2f}; {self.near_misses} near misses of a pair, {self.near_misses_above} above the "
+            f"true match; {self.unpaired} near misses of another week or year, {self.false_alarms} shown as checked before"
+        )
+
+
+def measure_cross_outlet(data, claims, limit=10):
+    from search.matching import THRESHOLD
+
+    def ranked_for(source, quote):
+        found = similar(Claim.objects.get(pk=claims[source, quote]), limit=limit, threshold=0.0)
+        return [item.claim.pk for item in found], {item.claim.pk: item.score for item in found}
+
+    ranks, at_1, at_5, shown = {}, 0, 0, 0
+    orders = {}
+    for pair in data["pairs"]:
+        order, scores = ranked_for(pair["restated"], pair["restated_quote"])
+        target = claims[pair["earlier"], pair["earlier_quote"]]
+        rank = order.index(target) + 1 if target in order else None
+        ranks[pair["id"]], orders[pair["id"]] = rank, order
+        at_1 += rank == 1
+        at_5 += rank is not None and rank <= 5
+        shown += rank is not None and scores[target] >= THRESHOLD
+    above = paired = alarms = unpaired = 0
+    for miss in data["near_misses"]:
+        miss_id = claims[miss["from"], miss["quote"]]
+        if miss["pair"]:
+            paired += 1
+            order, rank = orders[miss["pair"]], ranks[miss["pair"]]
+            above += miss_id in order and (rank is None or order.index(miss_id) + 1 < rank)
+        else:
+            unpaired += 1
+            order, scores = ranked_for(miss["query"], miss["query_quote"])
+            alarms += miss_id in scores and scores[miss_id] >= THRESHOLD
+    total = len(data["pairs"])
+    figures = CrossFigures(total, at_1 / total, at_5 / total, shown / total, paired, above, alarms, unpaired)
+    return figures, ranks

@@ -95,6 +95,37 @@ def test_figures_match_however_they_are_written(desk, editor, indexed):
     assert claim_ids("4.3 percent") == [desk["taiwan"].pk]
 
 
+@pytest.mark.parametrize(
+    "written, figures",
+    [
+        # Taiwan and Hong Kong papers (the flu and jobs items of tests/data/eval/) write figures in numerals.
+        ("類流感門急診就診計十萬四三四八人次", ["n104348"]),
+        ("本流感季累計重症病例四五八例", ["n458"]),
+        ("公費流感疫苗接種數約六六七點六萬人次", ["n6676000"]),
+        ("較前一周上升百分之十一點九", ["p11d9"]),
+        ("重症病例以六十五歲以上占六成三", ["n65", "p63"]),
+        ("八成七未接種本季流感疫苗", ["p87"]),
+        ("失業人數為二十四萬六千多人", ["n246000"]),
+        ("與二00二年十二月的數字相同", ["y2002", "n12"]),
+        ("两千万、一万二、三百五、一百零五、一亿六千七百万", ["n20000000", "n12000", "n350", "n105", "n167000000"]),
+        # Not figures: a single numeral, a name written in numerals, a word that only contains one.
+        ("一个国家的十四五规划，千万不要忘记", []),
+        ("八成是他说的", []),
+    ],
+)
+def test_chinese_numerals_are_figures(written, figures):
+    from search.text import numbers
+
+    assert numbers(written) == figures
+
+
+def test_a_figure_in_numerals_finds_the_same_figure_in_digits(editor, indexed):
+    with indexed():
+        _essay, severe = essay_with_claim(editor, "本流感季累計重症病例458例。")
+    assert claim_ids("四五八例") == [severe.pk]
+    assert claim_ids("重症 四百五十八") == [severe.pk]
+
+
 def test_a_query_without_words_finds_nothing_and_is_refused_by_the_pages(desk, reviewer):
     assert search("  ，。!! ").hits == []
     response = client_for(reviewer).get(reverse("search"), {"q": "，。"})
