@@ -1,4 +1,4 @@
-"""The claim list's query filters: ?essay=<slug>&status=&assignee=<username>|none&claim_type=&verdict=."""
+"""GET /api/v1/claims/ query filters: ?essay=<slug>&status=&assignee=<username>|none&claim_type=&verdict= (the dashboard's are claims/filters.py ClaimFilter)."""
 
 import django_filters
 from django import forms
@@ -9,7 +9,7 @@ from claims.models import Claim, ClaimType, Status, Verdict
 CHOICE_FILTERS = ("status", "claim_type", "verdict")
 
 
-class ClaimFilterForm(forms.Form):
+class ClaimAPIFilterForm(forms.Form):
     def clean(self):
         # An HTML form sends an empty choice for "any"; an API caller who sends ?status= made a mistake.
         for name in CHOICE_FILTERS:
@@ -22,7 +22,7 @@ class ClaimFilterForm(forms.Form):
         return super().clean()
 
 
-class ClaimFilter(django_filters.FilterSet):
+class ClaimAPIFilter(django_filters.FilterSet):
     essay = django_filters.CharFilter(field_name="essay__slug", max_length=120, help_text=_("The essay's slug."))
     status = django_filters.ChoiceFilter(choices=Status.choices)
     assignee = django_filters.CharFilter(
@@ -45,7 +45,7 @@ class ClaimFilter(django_filters.FilterSet):
     class Meta:
         model = Claim
         fields = ["essay", "status", "assignee", "claim_type", "verdict"]
-        form = ClaimFilterForm
+        form = ClaimAPIFilterForm
 
     def filter_assignee(self, queryset, name, value):
         if value == "none":

@@ -35,7 +35,7 @@ from claims.publishing import claimreview_jsonld, publish_essay
 
 from . import jobs
 from . import serializers as s
-from .filters import ClaimFilter
+from .filters import ClaimAPIFilter
 from .parsers import StrictJSONParser
 from .permissions import IsDeskMember
 from .throttles import TokenAddressThrottle, TokenUserThrottle
@@ -377,7 +377,7 @@ def _claim_now(request, claim):
 )
 class ClaimListView(DeskListView):
     serializer_class = s.ClaimSerializer
-    filterset_class = ClaimFilter
+    filterset_class = ClaimAPIFilter
 
     def get_queryset(self):
         return _claims()
