@@ -423,8 +423,11 @@ class PublicationQuerySet(models.QuerySet):
 
     def latest_per_essay(self):
         """Only each essay's latest publication."""
-        newest = Publication.objects.filter(essay=models.OuterRef("essay")).order_by("-number").values("number")[:1]
-        return self.filter(number=models.Subquery(newest))
+        return self.filter(number=models.Subquery(self.latest_of(models.OuterRef("essay")).values("number")[:1]))
+
+    def latest_of(self, essay):
+        """The essay's publications, latest first: `latest_of(OuterRef("pk")).values(...)[:1]` reads the latest in a subquery."""
+        return Publication.objects.filter(essay=essay).order_by("-number")
 
 
 class Publication(AppendOnly):

@@ -545,7 +545,7 @@ def _essay_page_extras():
     """Whether the essay has a history, its latest publication, and its import still under way: read with the
     essay, no query of their own."""
     pending = ImportJob.objects.filter(essay=OuterRef("pk")).exclude(status=ImportJob.State.DONE).order_by("-created_at", "-id")
-    latest = Publication.objects.filter(essay=OuterRef("pk")).order_by("-number")
+    latest = Publication.objects.latest_of(OuterRef("pk"))
     return {
         "has_history": Exists(EssayEvent.objects.filter(essay=OuterRef("pk"))),
         "publication_number": Subquery(latest.values("number")[:1]),
