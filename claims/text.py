@@ -1,8 +1,8 @@
 """Text helpers of the desk's pages, plain Python: the essay text with highlights, the sentences around a
 span, the points where a span can be split. Views and template tags both import them from here."""
 
-from dataclasses import dataclass
 from html import escape as _escape
+from typing import NamedTuple
 
 from django.utils.safestring import mark_safe
 
@@ -11,9 +11,8 @@ from claims.extraction.segment import sentence_starts as _engine_sentence_starts
 # --- The essay text with highlights -------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """One highlighted span: where, how it looks, where it leads, what it says."""
+class Mark(NamedTuple):
+    """One highlighted span: where, how it looks, where it leads, what it says (a tuple: an essay page makes thousands)."""
 
     start: int
     end: int
@@ -48,8 +47,9 @@ def highlight_text(text, marks):
     opening, label_after = {}, {}
     by_end = {}
     for m in marks:
-        opening[id(m)] = f'<mark class="{esc(m.css_class)}" data-href="{_escape(m.href)}" title="{esc(m.label)}">'
-        label_after[id(m)] = f'<sup class="mark-label" data-point="{m.end}"><a href="{_escape(m.href)}">{esc(m.label)}</a></sup>'
+        href, label = _escape(m.href), esc(m.label)
+        opening[id(m)] = f'<mark class="{esc(m.css_class)}" data-href="{href}" title="{label}">'
+        label_after[id(m)] = f'<sup class="mark-label" data-point="{m.end}"><a href="{href}">{label}</a></sup>'
         by_end.setdefault(m.end, []).append(m)
     for ending in by_end.values():
         ending.sort(key=lambda m: (m.start, m.key))
