@@ -2,6 +2,7 @@
 span, the points where a span can be split. Views and template tags both import them from here."""
 
 from html import escape as _escape
+from operator import attrgetter
 from typing import NamedTuple
 
 from django.utils.safestring import mark_safe
@@ -22,6 +23,9 @@ class Mark(NamedTuple):
     key: int = 0  # a stable tie-breaker (the claim id)
 
 
+_ORDER = attrgetter("start", "end", "key")
+
+
 def highlight_text(text, marks):
     """The text as HTML: every character exactly once, in escaped segments.
 
@@ -34,8 +38,7 @@ def highlight_text(text, marks):
     """
     length = len(text)
     marks = [m for m in marks if 0 <= m.start < m.end <= length]
-    cuts = sorted({0, length, *(m.start for m in marks), *(m.end for m in marks)})
-    # Each mark's opening tag and label, built once (an essay has thousands; their classes and labels repeat).
+    # Escaped once per distinct value: an essay has thousands of marks, their classes and labels repeat.
     escaped = {}
 
     def esc(value):
@@ -44,6 +47,10 @@ def highlight_text(text, marks):
             found = escaped[value] = _escape(value)
         return found
 
+    ordered = sorted(marks, key=_ORDER)
+    if all(first.end <= second.start for first, second in zip(ordered, ordered[1:], strict=False)):
+        return mark_safe(_disjoint(text, ordered, esc))
+    # Each mark's opening tag and label, built once.
     opening, label_after = {}, {}
     by_end = {}
     for m in marks:
@@ -53,9 +60,7 @@ def highlight_text(text, marks):
         by_end.setdefault(m.end, []).append(m)
     for ending in by_end.values():
         ending.sort(key=lambda m: (m.start, m.key))
-    ordered = sorted(marks, key=lambda m: (m.start, m.end, m.key))
-    if all(first.end <= second.start for first, second in zip(ordered, ordered[1:], strict=False)):
-        return mark_safe(_disjoint(text, ordered, opening, label_after))
+    cuts = sorted({0, length, *(m.start for m in marks), *(m.end for m in marks)})
     # Overlapping marks: sweep the cuts; open marks are those with start <= a < end.
     active = []
     index = 0
@@ -89,16 +94,21 @@ def _segment(text):
     return segment.replace("\r", "&#13;") if "\r" in segment else segment
 
 
-def _disjoint(text, ordered, opening, label_after):
+def _disjoint(text, ordered, esc):
     """highlight_text when no two marks overlap (nearly every essay): one pass over the marks, the same HTML."""
     parts = []
     append = parts.append
     cursor = 0
     for m in ordered:
-        if m.start > cursor:
-            append(f'<span data-start="{cursor}">{_segment(text[cursor : m.start])}</span>')
-        append(f'{opening[id(m)]}<span data-start="{m.start}">{_segment(text[m.start : m.end])}</span></mark>{label_after[id(m)]}')
-        cursor = m.end
+        start, end = m.start, m.end
+        if start > cursor:
+            append(f'<span data-start="{cursor}">{_segment(text[cursor:start])}</span>')
+        href, label = _escape(m.href), esc(m.label)
+        append(
+            f'<mark class="{esc(m.css_class)}" data-href="{href}" title="{label}"><span data-start="{start}">'
+            f'{_segment(text[start:end])}</span></mark><sup class="mark-label" data-point="{end}"><a href="{href}">{label}</a></sup>'
+        )
+        cursor = end
     if cursor < len(text):
         append(f'<span data-start="{cursor}">{_segment(text[cursor:])}</span>')
     return "".join(parts)
