@@ -1,8 +1,9 @@
 """Making notifications: who hears about what, and whether a mail goes out.
 
-Every notification is a row first, written in the same transaction as the
-change it reports, so it is never lost; mails are only queued here (after the
-commit) and sent by a background task, never inside the request.
+A change that tells somebody something queues one task in its own transaction
+(receivers.py), so nothing is lost and the request pays one row whatever the
+number of people; the worker writes a row per person here and queues the mails
+(after its commit), which another task sends: never inside the request.
 """
 
 import re

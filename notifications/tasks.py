@@ -1,4 +1,5 @@
-"""Background mail: the request only queues; a worker (manage.py db_worker) sends.
+"""Background work of notifications: the request only queues; a worker (manage.py db_worker) writes the
+notifications of an event and sends the mails.
 
 A refused, timed-out or dropped connection marks the notification failed and
 queues a retry with a growing pause; the notification stays in the app whatever
@@ -23,6 +24,40 @@ MAX_ATTEMPTS = 5
 # Minutes to wait before attempt 2, 3, 4, 5.
 BACKOFF_MINUTES = [1, 5, 30, 120]
 MAIL_ERRORS = (smtplib.SMTPException, OSError, socket.timeout)
+
+
+@task()
+def notify_event(event_id):
+    """The notifications of one history row (queued by receivers.claim_event_saved). Run twice, it writes them once."""
+    from claims.models import ClaimEvent
+
+    from .receivers import notification_kind, notifications_for_event
+
+    event = ClaimEvent.objects.select_related("claim__essay", "actor").filter(pk=event_id).first()
+    if event is None:
+        return 0
+    with transaction.atomic():
+        done = Notification.objects.filter(claim_id=event.claim_id, kind=notification_kind(event), created_at=event.at, actor_id=event.actor_id)
+        if done.exists():
+            return 0  # already written by an earlier run of this task
+        return len(notifications_for_event(event))
+
+
+@task()
+def notify_publication(publication_id):
+    """The PUBLISHED notifications of one publication (queued by receivers.publication_saved); once only."""
+    from claims.models import Publication
+
+    from .models import Kind
+    from .receivers import notifications_for_publication
+
+    publication = Publication.objects.select_related("essay", "published_by").filter(pk=publication_id).first()
+    if publication is None:
+        return 0
+    with transaction.atomic():
+        if Notification.objects.filter(kind=Kind.PUBLISHED, essay_id=publication.essay_id, created_at=publication.published_at).exists():
+            return 0
+        return len(notifications_for_publication(publication))
 
 
 @task()

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from claims import workflow
 from claims.models import Claim, Essay
@@ -41,6 +42,8 @@ def test_a_returned_claim_the_bell_presence_and_mentions(browser, live_server, d
     workflow.transition(claim, "submit", rosa)
     claim.refresh_from_db()
     workflow.transition(claim, "return", edith, comment="Cite the INEI table itself, not the press release.")
+    # The worker writes the notifications the assignment and the return queued.
+    call_command("db_worker", batch=True, no_startup_delay=True, queue_name="*", verbosity=0)
     folder = shots()
 
     mine = Browsing(browser, live_server, "en-US")

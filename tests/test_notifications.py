@@ -83,6 +83,8 @@ def text_and_html(message):
 def test_it_notifies_the_assignee_in_the_app(django_capture_on_commit_callbacks, editor, reviewer, claim):
     with django_capture_on_commit_callbacks(execute=True):
         workflow.assign(claim, editor, reviewer)
+    assert not Notification.objects.exists()  # the request only queued the task
+    run_worker()
     [n] = Notification.objects.filter(recipient=reviewer)
     assert n.kind == Kind.ASSIGNED and n.claim_id == claim.pk and n.actor == editor and n.read_at is None
     assert n.mail_state == MailState.NONE  # no address: the app only
@@ -93,6 +95,7 @@ def test_it_mentions_only_active_desk_members(editor, reviewer, reviewer2, outsi
     reviewer2.is_active = False
     reviewer2.save()
     workflow.add_note(claim, editor, "Ask @rosa and @ravi, not @otto or @nobody; mail edith@example.org")
+    run_worker()
     assert list(Notification.objects.values_list("recipient__username", "kind")) == [("rosa", Kind.MENTION)]
 
 
@@ -201,6 +204,61 @@ def test_it_mails_nobody_who_chose_the_app_only(django_capture_on_commit_callbac
     assert smtp.messages == [] and Notification.objects.get().mail_state == MailState.NONE
 
 
+def test_the_request_queues_one_task_in_its_transaction_and_the_worker_writes_once(editor, reviewer, reviewer2, claim):
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    from notifications.tasks import notify_event
+
+    def tasks():
+        return list(DBTaskResult.objects.filter(task_path="notifications.tasks.notify_event").values_list("args_kwargs", flat=True))
+
+    # A change that is rolled back queues nothing and notifies nobody.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        workflow.add_note(claim, editor, "@rosa @ravi look")
+        assert len(tasks()) == 1
+        raise RuntimeError("rolled back")
+    assert tasks() == [] and not Notification.objects.exists()
+    # A note with no mention, a start, a source: nothing to tell anyone, no task.
+    workflow.add_note(claim, editor, "Looked at the table; mail edith@example.org")
+    assert tasks() == []
+    # One task for two people; the rows come from the worker, and a second run of the task writes nothing more.
+    workflow.add_note(claim, editor, "@rosa @ravi look")
+    [queued] = tasks()
+    assert not Notification.objects.exists()
+    run_worker()
+    assert sorted(Notification.objects.values_list("recipient__username", flat=True)) == ["ravi", "rosa"]
+    event_id = queued["args"][0]
+    assert notify_event.call(event_id) == 0
+    assert Notification.objects.count() == 2
+
+
+def test_a_note_costs_the_request_the_same_for_one_or_twenty_mentions(editor, claim):
+    from django.contrib.auth.models import Group, User
+
+    from claims.roles import REVIEWERS
+
+    group = Group.objects.get(name=REVIEWERS)
+    names = [f"m{i:02}" for i in range(20)]
+    for name in names:
+        group.user_set.add(User.objects.create_user(name, email=f"{name}@example.org"))
+    client = client_for(editor)
+
+    def post(text):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.post(f"/claims/{claim.pk}/notes/", {"text": text, "version": claim.version}).status_code == 302
+        return len(ctx.captured_queries)
+
+    one = post("Please check @m00.")
+    twenty = post("Please check " + " ".join(f"@{n}" for n in names) + ".")
+    assert one == twenty
+    run_worker()
+    assert Notification.objects.filter(kind=Kind.MENTION).count() == 21
+
+
 def test_the_unsubscribe_link_stops_one_kind(reviewer):
     token = unsubscribe_token(reviewer, Kind.MENTION)
     assert read_unsubscribe_token(token) == (reviewer.pk, Kind.MENTION)
@@ -216,6 +274,7 @@ def test_the_unsubscribe_link_stops_one_kind(reviewer):
 def test_the_bell_page_and_api(editor, reviewer, claim, django_assert_num_queries):
     workflow.assign(claim, editor, reviewer)
     workflow.add_note(claim, editor, "@rosa look")
+    run_worker()
     client = client_for(reviewer)
     page = client.get("/notifications/")
     assert page.status_code == 200 and b"data-unread>2<" in page.content
