@@ -40,7 +40,11 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(session, config, items):
-    if not any("task_worker" in getattr(item, "fixturenames", ()) for item in items):
+    # A file, not SQLite's shared memory, whenever another process or thread writes: the task worker, and the
+    # live server of the browser tests (in shared memory a concurrent writer fails at once with "database table
+    # is locked" instead of waiting its turn as it does on a file with a busy timeout).
+    needs_file = ("task_worker", "live_server")
+    if not any(name in getattr(item, "fixturenames", ()) for item in items for name in needs_file):
         return
     from django.db import connections
 
