@@ -218,3 +218,186 @@ def measure_cross_outlet(data, claims, limit=10):
     total = len(data["pairs"])
     figures = CrossFigures(total, at_1 / total, at_5 / total, shown / total, paired, above, alarms, unpaired)
     return figures, ranks
+
+
+# --- Real pairs from many outlets (real/*.json) ----------------------------------------------------------
+
+
+def load_real():
+    """Every file of tests/data/matching/real/: texts (verbatim passages of real pages, with their URL), pairs and
+    near misses. Text ids are made unique across files by the file's name."""
+    texts, pairs, misses = {}, [], []
+    for path in sorted((MATCHING / "real").glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        scope = path.stem
+        for text in data["texts"]:
+            texts[f"{scope}:{text['id']}"] = text
+        for pair in data["pairs"]:
+            pairs.append({**pair, "earlier": f"{scope}:{pair['earlier']}", "restated": f"{scope}:{pair['restated']}", "file": scope})
+        for miss in data["near_misses"]:
+            misses.append({**miss, "text": f"{scope}:{miss['text']}", "for": f"{scope}:{miss['for']}", "file": scope})
+    for pair in pairs:
+        pair["key"] = f"{pair['file']}:{pair['id']}"
+    return texts, pairs, misses
+
+
+def build_real_desk(user, with_corpus=True):
+    """Each real text an essay holding every quote the set uses as a claim (and, with_corpus, the 38 texts of the
+    evaluation corpus with all their primary claims as further candidates); returns {(text id, quote): claim id}."""
+    texts, pairs, misses = load_real()
+    quotes = {}
+    for pair in pairs:
+        quotes.setdefault(pair["earlier"], []).append(pair["earlier_quote"])
+        quotes.setdefault(pair["restated"], []).append(pair["restated_quote"])
+    for miss in misses:
+        quotes.setdefault(miss["text"], []).append(miss["quote"])
+    essays_by_text = {}
+    for number, (text_id, text) in enumerate(texts.items()):
+        body = text["text"]
+        if body not in essays_by_text:
+            essay = _essay(f"real-{number}", body, "en" if text["language"] == "en" else "zh", user)
+            essay.save()
+            essays_by_text[body] = essay
+    by_span, by_quote = {}, {}
+    for text_id, wanted in quotes.items():
+        body = texts[text_id]["text"]
+        essay = essays_by_text[body]
+        for quote in dict.fromkeys(wanted):
+            start = body.index(quote)
+            span = (essay.pk, start, start + len(quote))
+            if span not in by_span:
+                by_span[span] = Claim(essay=essay, start=start, end=start + len(quote), quote=quote)
+            by_quote[text_id, quote] = by_span[span]
+    Claim.objects.bulk_create(list(by_span.values()), batch_size=500)
+    claims = {key: claim.pk for key, claim in by_quote.items()}
+    if with_corpus:
+        corpus = build_corpus_desk(user)  # rebuilds the index over everything
+        claims.update({("corpus:" + source, quote): pk for (source, quote), pk in corpus.items()})
+    else:
+        index.rebuild()
+    return (texts, pairs, misses), claims
+
+
+@dataclass
+class RealFigures:
+    pairs: int
+    near_misses: int
+    recall_at_1: float
+    recall_at_5: float
+    near_misses_above: int
+    shown_at_threshold: float
+    by_language: dict
+
+    @property
+    def near_misses_above_share(self):
+        return self.near_misses_above / self.near_misses if self.near_misses else 0.0
+
+    def __str__(self):
+        languages = ", ".join(f"{lang} {n} pairs recall@5 {r5:.2f}" for lang, (n, r5) in sorted(self.by_language.items()))
+        return (
+            f"{self.pairs} real pairs, {self.near_misses} real near misses: recall@1 {self.recall_at_1:.3f}, "
+            f"recall@5 {self.recall_at_5:.3f}, near misses above the true match {self.near_misses_above} "
+            f"({self.near_misses_above_share:.1%}), true match shown {self.shown_at_threshold:.3f}; {languages}"
+        )
+
+
+def _same_sentence(text_id, quote, claims, texts):
+    """The claims of that sentence of that page (two files may both hold the page)."""
+    url = texts[text_id]["url"]
+    return {pk for (other, other_quote), pk in claims.items() if other_quote == quote and texts.get(other, {}).get("url") == url}
+
+
+def fact_clusters(pairs, claims, texts):
+    """{claim id: the ids of every claim the set's pairs say states the same fact} (the pairs joined where they
+    share a claim: A = B and B = C make A, B and C one fact)."""
+    parent = {}
+
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for pair in pairs:
+        ids = _same_sentence(pair["earlier"], pair["earlier_quote"], claims, texts) | _same_sentence(
+            pair["restated"], pair["restated_quote"], claims, texts
+        )
+        first, *rest = ids
+        for other in rest:
+            parent[find(other)] = find(first)
+    groups = {}
+    for x in list(parent):
+        groups.setdefault(find(x), set()).add(x)
+    return {x: groups[find(x)] for x in parent}
+
+
+def load_judged():
+    """judged.json: for the pairs whose named earlier claim was not in the top five, each claim ranked there instead,
+    judged by a reader (who saw the sentences and their pages, not the scores) as the same fact or not."""
+    return json.loads((MATCHING / "judged.json").read_text(encoding="utf-8"))["judgments"]
+
+
+def _matches(pair, claims, texts, clusters, judged=None):
+    """What counts as finding the pair's fact: its earlier claim; with clusters, any claim the pairs tie to the
+    same fact; with judged, also any claim a reader judged to state the same fact."""
+    targets = _same_sentence(pair["earlier"], pair["earlier_quote"], claims, texts)
+    query = claims[pair["restated"], pair["restated_quote"]]
+    if clusters is not None:
+        targets = {pk for target in targets for pk in clusters.get(target, {target})}
+    if judged:
+        targets |= {claims[j["candidate_text"], j["candidate_quote"]] for j in judged.get(pair["key"], ()) if j["same_fact"]}
+    return targets - {query}
+
+
+def development_half(pair):
+    """Odd-numbered pairs of each file: the half read to find faults in the matcher; the even half is held out."""
+    return int(pair["id"][1:]) % 2 == 1
+
+
+def held_out_half(pair):
+    return not development_half(pair)
+
+
+def measure_real(data, claims, limit=10, any_equivalent=False, keep=None, judged=False):
+    """Recall of the earlier claim (any_equivalent: of any claim the pairs tie to the same fact; judged: or that a
+    reader judged the same fact) for each pair (keep: only the pairs it accepts, e.g. held_out_half)."""
+    from search.matching import THRESHOLD
+
+    texts, pairs, misses = data
+    if keep is not None:
+        pairs = [pair for pair in pairs if keep(pair)]
+    clusters = fact_clusters(pairs, claims, texts) if any_equivalent or judged else None
+    judgments = {}
+    if judged:
+        for judgment in load_judged():
+            judgments.setdefault(judgment["pair"], []).append(judgment)
+    ranks, orders = {}, {}
+    at_1 = at_5 = shown = 0
+    per_language = {}
+    for pair in pairs:
+        query = Claim.objects.get(pk=claims[pair["restated"], pair["restated_quote"]])
+        found = similar(query, limit=limit, threshold=0.0)
+        order = [item.claim.pk for item in found]
+        scores = {item.claim.pk: item.score for item in found}
+        targets = _matches(pair, claims, texts, clusters, judgments)
+        positions = [order.index(pk) + 1 for pk in targets if pk in order]
+        rank = min(positions) if positions else None
+        target = order[rank - 1] if rank else None
+        ranks[pair["key"]], orders[pair["key"]] = rank, order
+        at_1 += rank == 1
+        at_5 += rank is not None and rank <= 5
+        shown += rank is not None and scores[target] >= THRESHOLD
+        language = texts[pair["restated"]]["language"]
+        count, hits = per_language.get(language, (0, 0))
+        per_language[language] = (count + 1, hits + (rank is not None and rank <= 5))
+    above = counted = 0
+    for miss in misses:
+        if miss["for"] not in orders:
+            continue
+        counted += 1
+        miss_id = claims[miss["text"], miss["quote"]]
+        order, rank = orders[miss["for"]], ranks[miss["for"]]
+        above += miss_id in order and (rank is None or order.index(miss_id) + 1 < rank)
+    total = len(pairs)
+    by_language = {language: (n, hits / n) for language, (n, hits) in per_language.items()}
+    return RealFigures(total, counted, at_1 / total, at_5 / total, above, shown / total, by_language), ranks
