@@ -89,5 +89,7 @@ def notifications_for_publication(publication):
     rows = []
     for person, claims in by_person.items():
         items = [{"claim": c.pk, "quote": c.quote[:200]} for c in claims]
-        rows += notify([person], Kind.PUBLISHED, publication.published_at, actor=publication.published_by, essay=publication.essay, items=items)
+        rows += notify(
+            [person], Kind.PUBLISHED, publication.published_at, actor=publication.published_by, essay=publication.essay, items=items
+        )
     return rows

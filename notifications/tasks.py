@@ -16,7 +16,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from .mail import build_message, open_connection
-from .models import MailState, Notification
+from .models import Kind, MailState, Notification
 
 log = logging.getLogger("claims.notifications")
 
@@ -37,7 +37,9 @@ def notify_event(event_id):
     if event is None:
         return 0
     with transaction.atomic():
-        done = Notification.objects.filter(claim_id=event.claim_id, kind=notification_kind(event), created_at=event.at, actor_id=event.actor_id)
+        done = Notification.objects.filter(
+            claim_id=event.claim_id, kind=notification_kind(event), created_at=event.at, actor_id=event.actor_id
+        )
         if done.exists():
             return 0  # already written by an earlier run of this task
         return len(notifications_for_event(event))
@@ -48,7 +50,6 @@ def notify_publication(publication_id):
     """The PUBLISHED notifications of one publication (queued by receivers.publication_saved); once only."""
     from claims.models import Publication
 
-    from .models import Kind
     from .receivers import notifications_for_publication
 
     publication = Publication.objects.select_related("essay", "published_by").filter(pk=publication_id).first()

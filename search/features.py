@@ -47,7 +47,8 @@ DEMONYMS = {
     "taiwanese": "taiwan", "korean": "korea", "european": "europe", "russian": "russia", "italian": "italy",
     "canadian": "canada", "australian": "australia", "brazilian": "brazil", "mexican": "mexico", "spanish": "spain",
 }  # fmt: skip
-DEMONYM_STEMS = {}  # filled below, once the stemmer is imported
+# The same, looked up by the word or by its stem ("chinese" stems to "chines"), to the country's stem.
+DEMONYM_STEMS = {key: _stem(value) for key, value in DEMONYMS.items()} | {_stem(key): _stem(value) for key, value in DEMONYMS.items()}
 COUNTRIES = frozenset(DEMONYMS.values())
 CAPITALIZED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][A-Za-z0-9&.-]*[a-z0-9][A-Za-z0-9&.-]*\b|\b[A-Z]{2,}\b")
 
@@ -185,10 +186,7 @@ def features(text):
 
 
 def _country(word, stem):
-    """The country's stem for a people's adjective (or for US, UK), the stem itself otherwise."""
-    if not DEMONYM_STEMS:
-        DEMONYM_STEMS.update({_stem(key): _stem(value) for key, value in DEMONYMS.items()})
-        DEMONYM_STEMS.update({key: _stem(value) for key, value in DEMONYMS.items()})
+    """The country's stem for a people's adjective (or for UK, USA), the stem itself otherwise."""
     return DEMONYM_STEMS.get(word.lower(), DEMONYM_STEMS.get(stem, stem))
 
 
@@ -231,9 +229,7 @@ def _rounded(a, b):
 
 def _same_counts(a, b):
     """Counts in common, a rounded count counting as the exact one (shares stay exact: 9.2% is not 9.1%)."""
-    if a & b:
-        return a & b | {x for x in a for y in b if _rounded(x, y) or _rounded(y, x)}
-    return {x for x in a for y in b if _rounded(x, y) or _rounded(y, x)}
+    return (a & b) | {x for x in a for y in b if _rounded(x, y) or _rounded(y, x)}
 
 
 def _count_agreement(a, b):

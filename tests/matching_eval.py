@@ -8,7 +8,7 @@ claim and that pair's near misses rank.
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from claims.models import Claim, Essay
@@ -252,7 +252,7 @@ def build_real_desk(user, with_corpus=True):
     for miss in misses:
         quotes.setdefault(miss["text"], []).append(miss["quote"])
     essays_by_text = {}
-    for number, (text_id, text) in enumerate(texts.items()):
+    for number, text in enumerate(texts.values()):
         body = text["text"]
         if body not in essays_by_text:
             essay = _essay(f"real-{number}", body, "en" if text["language"] == "en" else "zh", user)
@@ -279,18 +279,8 @@ def build_real_desk(user, with_corpus=True):
 
 
 @dataclass
-class RealFigures:
-    pairs: int
-    near_misses: int
-    recall_at_1: float
-    recall_at_5: float
-    near_misses_above: int
-    shown_at_threshold: float
-    by_language: dict
-
-    @property
-    def near_misses_above_share(self):
-        return self.near_misses_above / self.near_misses if self.near_misses else 0.0
+class RealFigures(Figures):
+    by_language: dict = field(default_factory=dict)  # {language: (pairs, recall@5)}
 
     def __str__(self):
         languages = ", ".join(f"{lang} {n} pairs recall@5 {r5:.2f}" for lang, (n, r5) in sorted(self.by_language.items()))
@@ -301,13 +291,20 @@ class RealFigures:
         )
 
 
-def _same_sentence(text_id, quote, claims, texts):
-    """The claims of that sentence of that page (two files may both hold the page)."""
-    url = texts[text_id]["url"]
-    return {pk for (other, other_quote), pk in claims.items() if other_quote == quote and texts.get(other, {}).get("url") == url}
+def sentence_index(claims, texts):
+    """{(page URL, quote): the ids of its claims}: one sentence of one page, which two files may both hold."""
+    index_ = {}
+    for (text_id, quote), pk in claims.items():
+        if text_id in texts:
+            index_.setdefault((texts[text_id]["url"], quote), set()).add(pk)
+    return index_
 
 
-def fact_clusters(pairs, claims, texts):
+def _same_sentence(text_id, quote, sentences, texts):
+    return sentences[texts[text_id]["url"], quote]
+
+
+def fact_clusters(pairs, sentences, texts):
     """{claim id: the ids of every claim the set's pairs say states the same fact} (the pairs joined where they
     share a claim: A = B and B = C make A, B and C one fact)."""
     parent = {}
@@ -319,8 +316,8 @@ def fact_clusters(pairs, claims, texts):
         return x
 
     for pair in pairs:
-        ids = _same_sentence(pair["earlier"], pair["earlier_quote"], claims, texts) | _same_sentence(
-            pair["restated"], pair["restated_quote"], claims, texts
+        ids = _same_sentence(pair["earlier"], pair["earlier_quote"], sentences, texts) | _same_sentence(
+            pair["restated"], pair["restated_quote"], sentences, texts
         )
         first, *rest = ids
         for other in rest:
@@ -337,10 +334,10 @@ def load_judged():
     return json.loads((MATCHING / "judged.json").read_text(encoding="utf-8"))["judgments"]
 
 
-def _matches(pair, claims, texts, clusters, judged=None):
+def _matches(pair, claims, sentences, texts, clusters, judged=None):
     """What counts as finding the pair's fact: its earlier claim; with clusters, any claim the pairs tie to the
     same fact; with judged, also any claim a reader judged to state the same fact."""
-    targets = _same_sentence(pair["earlier"], pair["earlier_quote"], claims, texts)
+    targets = _same_sentence(pair["earlier"], pair["earlier_quote"], sentences, texts)
     query = claims[pair["restated"], pair["restated_quote"]]
     if clusters is not None:
         targets = {pk for target in targets for pk in clusters.get(target, {target})}
@@ -366,7 +363,8 @@ def measure_real(data, claims, limit=10, any_equivalent=False, keep=None, judged
     texts, pairs, misses = data
     if keep is not None:
         pairs = [pair for pair in pairs if keep(pair)]
-    clusters = fact_clusters(pairs, claims, texts) if any_equivalent or judged else None
+    sentences = sentence_index(claims, texts)
+    clusters = fact_clusters(pairs, sentences, texts) if any_equivalent or judged else None
     judgments = {}
     if judged:
         for judgment in load_judged():
@@ -379,7 +377,7 @@ def measure_real(data, claims, limit=10, any_equivalent=False, keep=None, judged
         found = similar(query, limit=limit, threshold=0.0)
         order = [item.claim.pk for item in found]
         scores = {item.claim.pk: item.score for item in found}
-        targets = _matches(pair, claims, texts, clusters, judgments)
+        targets = _matches(pair, claims, sentences, texts, clusters, judgments)
         positions = [order.index(pk) + 1 for pk in targets if pk in order]
         rank = min(positions) if positions else None
         target = order[rank - 1] if rank else None
